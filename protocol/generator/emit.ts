@@ -41,8 +41,9 @@ export class MessageEmitter {
     return this.spec.name;
   }
 
+  /** Struct names are prefixed with the message name (request and response share a file) unless they already carry it. */
   private tsNameOf(structName: string): string {
-    return structName === this.spec.name ? structName : this.spec.name + structName;
+    return structName.startsWith(this.spec.name) ? structName : this.spec.name + structName;
   }
 
   private register(s: StructSpec): void {

@@ -7,7 +7,7 @@ import { Reader, type UnknownTaggedField } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { nullNotAllowed, unsupportedField, unsupportedVersion } from '../codec/support.js';
 
-export interface MetadataRequestMetadataRequestTopic {
+export interface MetadataRequestTopic {
   /** The topic id. */
   topicId: string;
   /** The topic name. */
@@ -16,31 +16,31 @@ export interface MetadataRequestMetadataRequestTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultMetadataRequestMetadataRequestTopic(): MetadataRequestMetadataRequestTopic {
+export function defaultMetadataRequestTopic(): MetadataRequestTopic {
   return { topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: "" };
 }
 
-export function isDefaultMetadataRequestMetadataRequestTopic(x: MetadataRequestMetadataRequestTopic): boolean {
+export function isDefaultMetadataRequestTopic(x: MetadataRequestTopic): boolean {
   return x.topicId === "AAAAAAAAAAAAAAAAAAAAAA" &&
     x.name === "" &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readMetadataRequestMetadataRequestTopic(r: Reader, v: number, flex: boolean): MetadataRequestMetadataRequestTopic {
+export function readMetadataRequestTopic(r: Reader, v: number, flex: boolean): MetadataRequestTopic {
   let _topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let _name: string | null = "";
   if (v >= 10) _topicId = r.uuid();
   _name = (v >= 10 ? r.nullableString(flex) : r.string(flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: MetadataRequestMetadataRequestTopic = { topicId: _topicId, name: _name };
+  const o: MetadataRequestTopic = { topicId: _topicId, name: _name };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeMetadataRequestMetadataRequestTopic(w: Writer, x: MetadataRequestMetadataRequestTopic, v: number, flex: boolean): void {
+export function writeMetadataRequestTopic(w: Writer, x: MetadataRequestTopic, v: number, flex: boolean): void {
   if (v >= 10) { w.uuid(x.topicId); }
-  if (v >= 10) w.nullableString(x.name, flex); else w.string(x.name ?? nullNotAllowed("MetadataRequestMetadataRequestTopic.name", v), flex);
+  if (v >= 10) w.nullableString(x.name, flex); else w.string(x.name ?? nullNotAllowed("MetadataRequestTopic.name", v), flex);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -48,7 +48,7 @@ export function writeMetadataRequestMetadataRequestTopic(w: Writer, x: MetadataR
 
 export interface MetadataRequest {
   /** The topics to fetch metadata for. */
-  topics: MetadataRequestMetadataRequestTopic[] | null;
+  topics: MetadataRequestTopic[] | null;
   /** If this is true, the broker may auto-create topics that we requested which do not already exist, if it is configured to do so. */
   allowAutoTopicCreation: boolean;
   /** Whether to include cluster authorized operations. */
@@ -72,11 +72,11 @@ export function isDefaultMetadataRequest(x: MetadataRequest): boolean {
 }
 
 function readMetadataRequest(r: Reader, v: number, flex: boolean): MetadataRequest {
-  let _topics: MetadataRequestMetadataRequestTopic[] | null = [];
+  let _topics: MetadataRequestTopic[] | null = [];
   let _allowAutoTopicCreation: boolean = true;
   let _includeClusterAuthorizedOperations: boolean = false;
   let _includeTopicAuthorizedOperations: boolean = false;
-  _topics = (v >= 1 ? r.nullableArray(flex, (e) => readMetadataRequestMetadataRequestTopic(e, v, flex)) : r.array(flex, (e) => readMetadataRequestMetadataRequestTopic(e, v, flex)));
+  _topics = (v >= 1 ? r.nullableArray(flex, (e) => readMetadataRequestTopic(e, v, flex)) : r.array(flex, (e) => readMetadataRequestTopic(e, v, flex)));
   if (v >= 4) _allowAutoTopicCreation = r.bool();
   if (v >= 8 && v <= 10) _includeClusterAuthorizedOperations = r.bool();
   if (v >= 8) _includeTopicAuthorizedOperations = r.bool();
@@ -88,7 +88,7 @@ function readMetadataRequest(r: Reader, v: number, flex: boolean): MetadataReque
 }
 
 function writeMetadataRequest(w: Writer, x: MetadataRequest, v: number, flex: boolean): void {
-  if (v >= 1) w.nullableArray(x.topics, flex, (ew, e) => { writeMetadataRequestMetadataRequestTopic(ew, e, v, flex); }); else w.array(x.topics ?? nullNotAllowed("MetadataRequest.topics", v), flex, (ew, e) => { writeMetadataRequestMetadataRequestTopic(ew, e, v, flex); });
+  if (v >= 1) w.nullableArray(x.topics, flex, (ew, e) => { writeMetadataRequestTopic(ew, e, v, flex); }); else w.array(x.topics ?? nullNotAllowed("MetadataRequest.topics", v), flex, (ew, e) => { writeMetadataRequestTopic(ew, e, v, flex); });
   if (v >= 4) { w.bool(x.allowAutoTopicCreation); } else if (!(x.allowAutoTopicCreation === true)) unsupportedField("MetadataRequest.allowAutoTopicCreation", v);
   if (v >= 8 && v <= 10) { w.bool(x.includeClusterAuthorizedOperations); } else if (!(x.includeClusterAuthorizedOperations === false)) unsupportedField("MetadataRequest.includeClusterAuthorizedOperations", v);
   if (v >= 8) { w.bool(x.includeTopicAuthorizedOperations); } else if (!(x.includeTopicAuthorizedOperations === false)) unsupportedField("MetadataRequest.includeTopicAuthorizedOperations", v);
@@ -110,7 +110,7 @@ export function encodeMetadataRequest(w: Writer, x: MetadataRequest, version: nu
   writeMetadataRequest(w, x, version, version >= 9);
 }
 
-export interface MetadataResponseMetadataResponseBroker {
+export interface MetadataResponseBroker {
   /** The broker ID. */
   nodeId: number;
   /** The broker hostname. */
@@ -123,11 +123,11 @@ export interface MetadataResponseMetadataResponseBroker {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultMetadataResponseMetadataResponseBroker(): MetadataResponseMetadataResponseBroker {
+export function defaultMetadataResponseBroker(): MetadataResponseBroker {
   return { nodeId: 0, host: "", port: 0, rack: null };
 }
 
-export function isDefaultMetadataResponseMetadataResponseBroker(x: MetadataResponseMetadataResponseBroker): boolean {
+export function isDefaultMetadataResponseBroker(x: MetadataResponseBroker): boolean {
   return x.nodeId === 0 &&
     x.host === "" &&
     x.port === 0 &&
@@ -135,7 +135,7 @@ export function isDefaultMetadataResponseMetadataResponseBroker(x: MetadataRespo
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readMetadataResponseMetadataResponseBroker(r: Reader, v: number, flex: boolean): MetadataResponseMetadataResponseBroker {
+export function readMetadataResponseBroker(r: Reader, v: number, flex: boolean): MetadataResponseBroker {
   let _nodeId: number = 0;
   let _host: string = "";
   let _port: number = 0;
@@ -146,14 +146,14 @@ export function readMetadataResponseMetadataResponseBroker(r: Reader, v: number,
   if (v >= 1) _rack = r.nullableString(flex);
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: MetadataResponseMetadataResponseBroker = { nodeId: _nodeId, host: _host, port: _port, rack: _rack };
+  const o: MetadataResponseBroker = { nodeId: _nodeId, host: _host, port: _port, rack: _rack };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeMetadataResponseMetadataResponseBroker(w: Writer, x: MetadataResponseMetadataResponseBroker, v: number, flex: boolean): void {
+export function writeMetadataResponseBroker(w: Writer, x: MetadataResponseBroker, v: number, flex: boolean): void {
   w.int32(x.nodeId);
-  w.string(x.host ?? nullNotAllowed("MetadataResponseMetadataResponseBroker.host", v), flex);
+  w.string(x.host ?? nullNotAllowed("MetadataResponseBroker.host", v), flex);
   w.int32(x.port);
   if (v >= 1) { w.nullableString(x.rack, flex); }
   if (flex) {
@@ -161,7 +161,7 @@ export function writeMetadataResponseMetadataResponseBroker(w: Writer, x: Metada
   }
 }
 
-export interface MetadataResponseMetadataResponsePartition {
+export interface MetadataResponsePartition {
   /** The partition error, or 0 if there was no error. */
   errorCode: number;
   /** The partition index. */
@@ -180,11 +180,11 @@ export interface MetadataResponseMetadataResponsePartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultMetadataResponseMetadataResponsePartition(): MetadataResponseMetadataResponsePartition {
+export function defaultMetadataResponsePartition(): MetadataResponsePartition {
   return { errorCode: 0, partitionIndex: 0, leaderId: 0, leaderEpoch: -1, replicaNodes: [], isrNodes: [], offlineReplicas: [] };
 }
 
-export function isDefaultMetadataResponseMetadataResponsePartition(x: MetadataResponseMetadataResponsePartition): boolean {
+export function isDefaultMetadataResponsePartition(x: MetadataResponsePartition): boolean {
   return x.errorCode === 0 &&
     x.partitionIndex === 0 &&
     x.leaderId === 0 &&
@@ -195,7 +195,7 @@ export function isDefaultMetadataResponseMetadataResponsePartition(x: MetadataRe
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readMetadataResponseMetadataResponsePartition(r: Reader, v: number, flex: boolean): MetadataResponseMetadataResponsePartition {
+export function readMetadataResponsePartition(r: Reader, v: number, flex: boolean): MetadataResponsePartition {
   let _errorCode: number = 0;
   let _partitionIndex: number = 0;
   let _leaderId: number = 0;
@@ -212,25 +212,25 @@ export function readMetadataResponseMetadataResponsePartition(r: Reader, v: numb
   if (v >= 5) _offlineReplicas = r.array(flex, (e) => e.int32());
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: MetadataResponseMetadataResponsePartition = { errorCode: _errorCode, partitionIndex: _partitionIndex, leaderId: _leaderId, leaderEpoch: _leaderEpoch, replicaNodes: _replicaNodes, isrNodes: _isrNodes, offlineReplicas: _offlineReplicas };
+  const o: MetadataResponsePartition = { errorCode: _errorCode, partitionIndex: _partitionIndex, leaderId: _leaderId, leaderEpoch: _leaderEpoch, replicaNodes: _replicaNodes, isrNodes: _isrNodes, offlineReplicas: _offlineReplicas };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeMetadataResponseMetadataResponsePartition(w: Writer, x: MetadataResponseMetadataResponsePartition, v: number, flex: boolean): void {
+export function writeMetadataResponsePartition(w: Writer, x: MetadataResponsePartition, v: number, flex: boolean): void {
   w.int16(x.errorCode);
   w.int32(x.partitionIndex);
   w.int32(x.leaderId);
   if (v >= 7) { w.int32(x.leaderEpoch); }
-  w.array(x.replicaNodes ?? nullNotAllowed("MetadataResponseMetadataResponsePartition.replicaNodes", v), flex, (ew, e) => { ew.int32(e); });
-  w.array(x.isrNodes ?? nullNotAllowed("MetadataResponseMetadataResponsePartition.isrNodes", v), flex, (ew, e) => { ew.int32(e); });
-  if (v >= 5) { w.array(x.offlineReplicas ?? nullNotAllowed("MetadataResponseMetadataResponsePartition.offlineReplicas", v), flex, (ew, e) => { ew.int32(e); }); }
+  w.array(x.replicaNodes ?? nullNotAllowed("MetadataResponsePartition.replicaNodes", v), flex, (ew, e) => { ew.int32(e); });
+  w.array(x.isrNodes ?? nullNotAllowed("MetadataResponsePartition.isrNodes", v), flex, (ew, e) => { ew.int32(e); });
+  if (v >= 5) { w.array(x.offlineReplicas ?? nullNotAllowed("MetadataResponsePartition.offlineReplicas", v), flex, (ew, e) => { ew.int32(e); }); }
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
 }
 
-export interface MetadataResponseMetadataResponseTopic {
+export interface MetadataResponseTopic {
   /** The topic error, or 0 if there was no error. */
   errorCode: number;
   /** The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated. */
@@ -240,18 +240,18 @@ export interface MetadataResponseMetadataResponseTopic {
   /** True if the topic is internal. */
   isInternal: boolean;
   /** Each partition in the topic. */
-  partitions: MetadataResponseMetadataResponsePartition[];
+  partitions: MetadataResponsePartition[];
   /** 32-bit bitfield to represent authorized operations for this topic. */
   topicAuthorizedOperations: number;
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultMetadataResponseMetadataResponseTopic(): MetadataResponseMetadataResponseTopic {
+export function defaultMetadataResponseTopic(): MetadataResponseTopic {
   return { errorCode: 0, name: "", topicId: "AAAAAAAAAAAAAAAAAAAAAA", isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
 }
 
-export function isDefaultMetadataResponseMetadataResponseTopic(x: MetadataResponseMetadataResponseTopic): boolean {
+export function isDefaultMetadataResponseTopic(x: MetadataResponseTopic): boolean {
   return x.errorCode === 0 &&
     x.name === "" &&
     x.topicId === "AAAAAAAAAAAAAAAAAAAAAA" &&
@@ -261,33 +261,33 @@ export function isDefaultMetadataResponseMetadataResponseTopic(x: MetadataRespon
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readMetadataResponseMetadataResponseTopic(r: Reader, v: number, flex: boolean): MetadataResponseMetadataResponseTopic {
+export function readMetadataResponseTopic(r: Reader, v: number, flex: boolean): MetadataResponseTopic {
   let _errorCode: number = 0;
   let _name: string | null = "";
   let _topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let _isInternal: boolean = false;
-  let _partitions: MetadataResponseMetadataResponsePartition[] = [];
+  let _partitions: MetadataResponsePartition[] = [];
   let _topicAuthorizedOperations: number = -2147483648;
   _errorCode = r.int16();
   _name = (v >= 12 ? r.nullableString(flex) : r.string(flex));
   if (v >= 10) _topicId = r.uuid();
   if (v >= 1) _isInternal = r.bool();
-  _partitions = r.array(flex, (e) => readMetadataResponseMetadataResponsePartition(e, v, flex));
+  _partitions = r.array(flex, (e) => readMetadataResponsePartition(e, v, flex));
   if (v >= 8) _topicAuthorizedOperations = r.int32();
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: MetadataResponseMetadataResponseTopic = { errorCode: _errorCode, name: _name, topicId: _topicId, isInternal: _isInternal, partitions: _partitions, topicAuthorizedOperations: _topicAuthorizedOperations };
+  const o: MetadataResponseTopic = { errorCode: _errorCode, name: _name, topicId: _topicId, isInternal: _isInternal, partitions: _partitions, topicAuthorizedOperations: _topicAuthorizedOperations };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeMetadataResponseMetadataResponseTopic(w: Writer, x: MetadataResponseMetadataResponseTopic, v: number, flex: boolean): void {
+export function writeMetadataResponseTopic(w: Writer, x: MetadataResponseTopic, v: number, flex: boolean): void {
   w.int16(x.errorCode);
-  if (v >= 12) w.nullableString(x.name, flex); else w.string(x.name ?? nullNotAllowed("MetadataResponseMetadataResponseTopic.name", v), flex);
+  if (v >= 12) w.nullableString(x.name, flex); else w.string(x.name ?? nullNotAllowed("MetadataResponseTopic.name", v), flex);
   if (v >= 10) { w.uuid(x.topicId); }
   if (v >= 1) { w.bool(x.isInternal); }
-  w.array(x.partitions ?? nullNotAllowed("MetadataResponseMetadataResponseTopic.partitions", v), flex, (ew, e) => { writeMetadataResponseMetadataResponsePartition(ew, e, v, flex); });
-  if (v >= 8) { w.int32(x.topicAuthorizedOperations); } else if (!(x.topicAuthorizedOperations === -2147483648)) unsupportedField("MetadataResponseMetadataResponseTopic.topicAuthorizedOperations", v);
+  w.array(x.partitions ?? nullNotAllowed("MetadataResponseTopic.partitions", v), flex, (ew, e) => { writeMetadataResponsePartition(ew, e, v, flex); });
+  if (v >= 8) { w.int32(x.topicAuthorizedOperations); } else if (!(x.topicAuthorizedOperations === -2147483648)) unsupportedField("MetadataResponseTopic.topicAuthorizedOperations", v);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -297,13 +297,13 @@ export interface MetadataResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
   /** A list of brokers present in the cluster. */
-  brokers: MetadataResponseMetadataResponseBroker[];
+  brokers: MetadataResponseBroker[];
   /** The cluster ID that responding broker belongs to. */
   clusterId: string | null;
   /** The ID of the controller broker. */
   controllerId: number;
   /** Each topic in the response. */
-  topics: MetadataResponseMetadataResponseTopic[];
+  topics: MetadataResponseTopic[];
   /** 32-bit bitfield to represent authorized operations for this cluster. */
   clusterAuthorizedOperations: number;
   /** Tagged fields this version of Samsa does not know, kept and written back. */
@@ -326,16 +326,16 @@ export function isDefaultMetadataResponse(x: MetadataResponse): boolean {
 
 function readMetadataResponse(r: Reader, v: number, flex: boolean): MetadataResponse {
   let _throttleTimeMs: number = 0;
-  let _brokers: MetadataResponseMetadataResponseBroker[] = [];
+  let _brokers: MetadataResponseBroker[] = [];
   let _clusterId: string | null = null;
   let _controllerId: number = -1;
-  let _topics: MetadataResponseMetadataResponseTopic[] = [];
+  let _topics: MetadataResponseTopic[] = [];
   let _clusterAuthorizedOperations: number = -2147483648;
   if (v >= 3) _throttleTimeMs = r.int32();
-  _brokers = r.array(flex, (e) => readMetadataResponseMetadataResponseBroker(e, v, flex));
+  _brokers = r.array(flex, (e) => readMetadataResponseBroker(e, v, flex));
   if (v >= 2) _clusterId = r.nullableString(flex);
   if (v >= 1) _controllerId = r.int32();
-  _topics = r.array(flex, (e) => readMetadataResponseMetadataResponseTopic(e, v, flex));
+  _topics = r.array(flex, (e) => readMetadataResponseTopic(e, v, flex));
   if (v >= 8 && v <= 10) _clusterAuthorizedOperations = r.int32();
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
@@ -346,10 +346,10 @@ function readMetadataResponse(r: Reader, v: number, flex: boolean): MetadataResp
 
 function writeMetadataResponse(w: Writer, x: MetadataResponse, v: number, flex: boolean): void {
   if (v >= 3) { w.int32(x.throttleTimeMs); }
-  w.array(x.brokers ?? nullNotAllowed("MetadataResponse.brokers", v), flex, (ew, e) => { writeMetadataResponseMetadataResponseBroker(ew, e, v, flex); });
+  w.array(x.brokers ?? nullNotAllowed("MetadataResponse.brokers", v), flex, (ew, e) => { writeMetadataResponseBroker(ew, e, v, flex); });
   if (v >= 2) { w.nullableString(x.clusterId, flex); }
   if (v >= 1) { w.int32(x.controllerId); }
-  w.array(x.topics ?? nullNotAllowed("MetadataResponse.topics", v), flex, (ew, e) => { writeMetadataResponseMetadataResponseTopic(ew, e, v, flex); });
+  w.array(x.topics ?? nullNotAllowed("MetadataResponse.topics", v), flex, (ew, e) => { writeMetadataResponseTopic(ew, e, v, flex); });
   if (v >= 8 && v <= 10) { w.int32(x.clusterAuthorizedOperations); } else if (!(x.clusterAuthorizedOperations === -2147483648)) unsupportedField("MetadataResponse.clusterAuthorizedOperations", v);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);

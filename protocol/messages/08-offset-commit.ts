@@ -7,7 +7,7 @@ import { Reader, type UnknownTaggedField } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { nullNotAllowed, unsupportedField, unsupportedVersion } from '../codec/support.js';
 
-export interface OffsetCommitRequestOffsetCommitRequestPartition {
+export interface OffsetCommitRequestPartition {
   /** The partition index. */
   partitionIndex: number;
   /** The message offset to be committed. */
@@ -22,11 +22,11 @@ export interface OffsetCommitRequestOffsetCommitRequestPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetCommitRequestOffsetCommitRequestPartition(): OffsetCommitRequestOffsetCommitRequestPartition {
+export function defaultOffsetCommitRequestPartition(): OffsetCommitRequestPartition {
   return { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: "" };
 }
 
-export function isDefaultOffsetCommitRequestOffsetCommitRequestPartition(x: OffsetCommitRequestOffsetCommitRequestPartition): boolean {
+export function isDefaultOffsetCommitRequestPartition(x: OffsetCommitRequestPartition): boolean {
   return x.partitionIndex === 0 &&
     x.committedOffset === 0n &&
     x.committedLeaderEpoch === -1 &&
@@ -35,7 +35,7 @@ export function isDefaultOffsetCommitRequestOffsetCommitRequestPartition(x: Offs
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v: number, flex: boolean): OffsetCommitRequestOffsetCommitRequestPartition {
+export function readOffsetCommitRequestPartition(r: Reader, v: number, flex: boolean): OffsetCommitRequestPartition {
   let _partitionIndex: number = 0;
   let _committedOffset: bigint = 0n;
   let _committedLeaderEpoch: number = -1;
@@ -48,56 +48,56 @@ export function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v
   _committedMetadata = r.nullableString(flex);
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: OffsetCommitRequestOffsetCommitRequestPartition = { partitionIndex: _partitionIndex, committedOffset: _committedOffset, committedLeaderEpoch: _committedLeaderEpoch, commitTimestamp: _commitTimestamp, committedMetadata: _committedMetadata };
+  const o: OffsetCommitRequestPartition = { partitionIndex: _partitionIndex, committedOffset: _committedOffset, committedLeaderEpoch: _committedLeaderEpoch, commitTimestamp: _commitTimestamp, committedMetadata: _committedMetadata };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, x: OffsetCommitRequestOffsetCommitRequestPartition, v: number, flex: boolean): void {
+export function writeOffsetCommitRequestPartition(w: Writer, x: OffsetCommitRequestPartition, v: number, flex: boolean): void {
   w.int32(x.partitionIndex);
   w.int64(x.committedOffset);
   if (v >= 6) { w.int32(x.committedLeaderEpoch); }
-  if (v === 1) { w.int64(x.commitTimestamp); } else if (!(x.commitTimestamp === -1n)) unsupportedField("OffsetCommitRequestOffsetCommitRequestPartition.commitTimestamp", v);
+  if (v === 1) { w.int64(x.commitTimestamp); } else if (!(x.commitTimestamp === -1n)) unsupportedField("OffsetCommitRequestPartition.commitTimestamp", v);
   w.nullableString(x.committedMetadata, flex);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestTopic {
+export interface OffsetCommitRequestTopic {
   /** The topic name. */
   name: string;
   /** Each partition to commit offsets for. */
-  partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+  partitions: OffsetCommitRequestPartition[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetCommitRequestOffsetCommitRequestTopic(): OffsetCommitRequestOffsetCommitRequestTopic {
+export function defaultOffsetCommitRequestTopic(): OffsetCommitRequestTopic {
   return { name: "", partitions: [] };
 }
 
-export function isDefaultOffsetCommitRequestOffsetCommitRequestTopic(x: OffsetCommitRequestOffsetCommitRequestTopic): boolean {
+export function isDefaultOffsetCommitRequestTopic(x: OffsetCommitRequestTopic): boolean {
   return x.name === "" &&
     (x.partitions !== null && x.partitions.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, v: number, flex: boolean): OffsetCommitRequestOffsetCommitRequestTopic {
+export function readOffsetCommitRequestTopic(r: Reader, v: number, flex: boolean): OffsetCommitRequestTopic {
   let _name: string = "";
-  let _partitions: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
+  let _partitions: OffsetCommitRequestPartition[] = [];
   _name = r.string(flex);
-  _partitions = r.array(flex, (e) => readOffsetCommitRequestOffsetCommitRequestPartition(e, v, flex));
+  _partitions = r.array(flex, (e) => readOffsetCommitRequestPartition(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: OffsetCommitRequestOffsetCommitRequestTopic = { name: _name, partitions: _partitions };
+  const o: OffsetCommitRequestTopic = { name: _name, partitions: _partitions };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, x: OffsetCommitRequestOffsetCommitRequestTopic, v: number, flex: boolean): void {
-  w.string(x.name ?? nullNotAllowed("OffsetCommitRequestOffsetCommitRequestTopic.name", v), flex);
-  w.array(x.partitions ?? nullNotAllowed("OffsetCommitRequestOffsetCommitRequestTopic.partitions", v), flex, (ew, e) => { writeOffsetCommitRequestOffsetCommitRequestPartition(ew, e, v, flex); });
+export function writeOffsetCommitRequestTopic(w: Writer, x: OffsetCommitRequestTopic, v: number, flex: boolean): void {
+  w.string(x.name ?? nullNotAllowed("OffsetCommitRequestTopic.name", v), flex);
+  w.array(x.partitions ?? nullNotAllowed("OffsetCommitRequestTopic.partitions", v), flex, (ew, e) => { writeOffsetCommitRequestPartition(ew, e, v, flex); });
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -115,7 +115,7 @@ export interface OffsetCommitRequest {
   /** The time period in ms to retain the offset. */
   retentionTimeMs: bigint;
   /** The topics to commit offsets for. */
-  topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+  topics: OffsetCommitRequestTopic[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -140,13 +140,13 @@ function readOffsetCommitRequest(r: Reader, v: number, flex: boolean): OffsetCom
   let _memberId: string = "";
   let _groupInstanceId: string | null = null;
   let _retentionTimeMs: bigint = -1n;
-  let _topics: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
+  let _topics: OffsetCommitRequestTopic[] = [];
   _groupId = r.string(flex);
   if (v >= 1) _generationIdOrMemberEpoch = r.int32();
   if (v >= 1) _memberId = r.string(flex);
   if (v >= 7) _groupInstanceId = r.nullableString(flex);
   if (v >= 2 && v <= 4) _retentionTimeMs = r.int64();
-  _topics = r.array(flex, (e) => readOffsetCommitRequestOffsetCommitRequestTopic(e, v, flex));
+  _topics = r.array(flex, (e) => readOffsetCommitRequestTopic(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
   const o: OffsetCommitRequest = { groupId: _groupId, generationIdOrMemberEpoch: _generationIdOrMemberEpoch, memberId: _memberId, groupInstanceId: _groupInstanceId, retentionTimeMs: _retentionTimeMs, topics: _topics };
@@ -160,7 +160,7 @@ function writeOffsetCommitRequest(w: Writer, x: OffsetCommitRequest, v: number, 
   if (v >= 1) { w.string(x.memberId ?? nullNotAllowed("OffsetCommitRequest.memberId", v), flex); }
   if (v >= 7) { w.nullableString(x.groupInstanceId, flex); } else if (!(x.groupInstanceId === null)) unsupportedField("OffsetCommitRequest.groupInstanceId", v);
   if (v >= 2 && v <= 4) { w.int64(x.retentionTimeMs); }
-  w.array(x.topics ?? nullNotAllowed("OffsetCommitRequest.topics", v), flex, (ew, e) => { writeOffsetCommitRequestOffsetCommitRequestTopic(ew, e, v, flex); });
+  w.array(x.topics ?? nullNotAllowed("OffsetCommitRequest.topics", v), flex, (ew, e) => { writeOffsetCommitRequestTopic(ew, e, v, flex); });
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -179,7 +179,7 @@ export function encodeOffsetCommitRequest(w: Writer, x: OffsetCommitRequest, ver
   writeOffsetCommitRequest(w, x, version, version >= 8);
 }
 
-export interface OffsetCommitResponseOffsetCommitResponsePartition {
+export interface OffsetCommitResponsePartition {
   /** The partition index. */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. */
@@ -188,29 +188,29 @@ export interface OffsetCommitResponseOffsetCommitResponsePartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetCommitResponseOffsetCommitResponsePartition(): OffsetCommitResponseOffsetCommitResponsePartition {
+export function defaultOffsetCommitResponsePartition(): OffsetCommitResponsePartition {
   return { partitionIndex: 0, errorCode: 0 };
 }
 
-export function isDefaultOffsetCommitResponseOffsetCommitResponsePartition(x: OffsetCommitResponseOffsetCommitResponsePartition): boolean {
+export function isDefaultOffsetCommitResponsePartition(x: OffsetCommitResponsePartition): boolean {
   return x.partitionIndex === 0 &&
     x.errorCode === 0 &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, v: number, flex: boolean): OffsetCommitResponseOffsetCommitResponsePartition {
+export function readOffsetCommitResponsePartition(r: Reader, v: number, flex: boolean): OffsetCommitResponsePartition {
   let _partitionIndex: number = 0;
   let _errorCode: number = 0;
   _partitionIndex = r.int32();
   _errorCode = r.int16();
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: OffsetCommitResponseOffsetCommitResponsePartition = { partitionIndex: _partitionIndex, errorCode: _errorCode };
+  const o: OffsetCommitResponsePartition = { partitionIndex: _partitionIndex, errorCode: _errorCode };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, x: OffsetCommitResponseOffsetCommitResponsePartition, v: number, flex: boolean): void {
+export function writeOffsetCommitResponsePartition(w: Writer, x: OffsetCommitResponsePartition, v: number, flex: boolean): void {
   w.int32(x.partitionIndex);
   w.int16(x.errorCode);
   if (flex) {
@@ -218,40 +218,40 @@ export function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer
   }
 }
 
-export interface OffsetCommitResponseOffsetCommitResponseTopic {
+export interface OffsetCommitResponseTopic {
   /** The topic name. */
   name: string;
   /** The responses for each partition in the topic. */
-  partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
+  partitions: OffsetCommitResponsePartition[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetCommitResponseOffsetCommitResponseTopic(): OffsetCommitResponseOffsetCommitResponseTopic {
+export function defaultOffsetCommitResponseTopic(): OffsetCommitResponseTopic {
   return { name: "", partitions: [] };
 }
 
-export function isDefaultOffsetCommitResponseOffsetCommitResponseTopic(x: OffsetCommitResponseOffsetCommitResponseTopic): boolean {
+export function isDefaultOffsetCommitResponseTopic(x: OffsetCommitResponseTopic): boolean {
   return x.name === "" &&
     (x.partitions !== null && x.partitions.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, v: number, flex: boolean): OffsetCommitResponseOffsetCommitResponseTopic {
+export function readOffsetCommitResponseTopic(r: Reader, v: number, flex: boolean): OffsetCommitResponseTopic {
   let _name: string = "";
-  let _partitions: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
+  let _partitions: OffsetCommitResponsePartition[] = [];
   _name = r.string(flex);
-  _partitions = r.array(flex, (e) => readOffsetCommitResponseOffsetCommitResponsePartition(e, v, flex));
+  _partitions = r.array(flex, (e) => readOffsetCommitResponsePartition(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: OffsetCommitResponseOffsetCommitResponseTopic = { name: _name, partitions: _partitions };
+  const o: OffsetCommitResponseTopic = { name: _name, partitions: _partitions };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, x: OffsetCommitResponseOffsetCommitResponseTopic, v: number, flex: boolean): void {
-  w.string(x.name ?? nullNotAllowed("OffsetCommitResponseOffsetCommitResponseTopic.name", v), flex);
-  w.array(x.partitions ?? nullNotAllowed("OffsetCommitResponseOffsetCommitResponseTopic.partitions", v), flex, (ew, e) => { writeOffsetCommitResponseOffsetCommitResponsePartition(ew, e, v, flex); });
+export function writeOffsetCommitResponseTopic(w: Writer, x: OffsetCommitResponseTopic, v: number, flex: boolean): void {
+  w.string(x.name ?? nullNotAllowed("OffsetCommitResponseTopic.name", v), flex);
+  w.array(x.partitions ?? nullNotAllowed("OffsetCommitResponseTopic.partitions", v), flex, (ew, e) => { writeOffsetCommitResponsePartition(ew, e, v, flex); });
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -261,7 +261,7 @@ export interface OffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
   /** The responses for each topic. */
-  topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+  topics: OffsetCommitResponseTopic[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -278,9 +278,9 @@ export function isDefaultOffsetCommitResponse(x: OffsetCommitResponse): boolean 
 
 function readOffsetCommitResponse(r: Reader, v: number, flex: boolean): OffsetCommitResponse {
   let _throttleTimeMs: number = 0;
-  let _topics: OffsetCommitResponseOffsetCommitResponseTopic[] = [];
+  let _topics: OffsetCommitResponseTopic[] = [];
   if (v >= 3) _throttleTimeMs = r.int32();
-  _topics = r.array(flex, (e) => readOffsetCommitResponseOffsetCommitResponseTopic(e, v, flex));
+  _topics = r.array(flex, (e) => readOffsetCommitResponseTopic(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
   const o: OffsetCommitResponse = { throttleTimeMs: _throttleTimeMs, topics: _topics };
@@ -290,7 +290,7 @@ function readOffsetCommitResponse(r: Reader, v: number, flex: boolean): OffsetCo
 
 function writeOffsetCommitResponse(w: Writer, x: OffsetCommitResponse, v: number, flex: boolean): void {
   if (v >= 3) { w.int32(x.throttleTimeMs); }
-  w.array(x.topics ?? nullNotAllowed("OffsetCommitResponse.topics", v), flex, (ew, e) => { writeOffsetCommitResponseOffsetCommitResponseTopic(ew, e, v, flex); });
+  w.array(x.topics ?? nullNotAllowed("OffsetCommitResponse.topics", v), flex, (ew, e) => { writeOffsetCommitResponseTopic(ew, e, v, flex); });
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }

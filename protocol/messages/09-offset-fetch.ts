@@ -7,7 +7,7 @@ import { Reader, type UnknownTaggedField } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { nullNotAllowed, unsupportedField, unsupportedVersion } from '../codec/support.js';
 
-export interface OffsetFetchRequestOffsetFetchRequestTopic {
+export interface OffsetFetchRequestTopic {
   /** The topic name. */
   name: string;
   /** The partition indexes we would like to fetch offsets for. */
@@ -16,37 +16,37 @@ export interface OffsetFetchRequestOffsetFetchRequestTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestTopic(): OffsetFetchRequestOffsetFetchRequestTopic {
+export function defaultOffsetFetchRequestTopic(): OffsetFetchRequestTopic {
   return { name: "", partitionIndexes: [] };
 }
 
-export function isDefaultOffsetFetchRequestOffsetFetchRequestTopic(x: OffsetFetchRequestOffsetFetchRequestTopic): boolean {
+export function isDefaultOffsetFetchRequestTopic(x: OffsetFetchRequestTopic): boolean {
   return x.name === "" &&
     (x.partitionIndexes !== null && x.partitionIndexes.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, v: number, flex: boolean): OffsetFetchRequestOffsetFetchRequestTopic {
+export function readOffsetFetchRequestTopic(r: Reader, v: number, flex: boolean): OffsetFetchRequestTopic {
   let _name: string = "";
   let _partitionIndexes: number[] = [];
   if (v <= 7) _name = r.string(flex);
   if (v <= 7) _partitionIndexes = r.array(flex, (e) => e.int32());
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: OffsetFetchRequestOffsetFetchRequestTopic = { name: _name, partitionIndexes: _partitionIndexes };
+  const o: OffsetFetchRequestTopic = { name: _name, partitionIndexes: _partitionIndexes };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, x: OffsetFetchRequestOffsetFetchRequestTopic, v: number, flex: boolean): void {
-  if (v <= 7) { w.string(x.name ?? nullNotAllowed("OffsetFetchRequestOffsetFetchRequestTopic.name", v), flex); } else if (!(x.name === "")) unsupportedField("OffsetFetchRequestOffsetFetchRequestTopic.name", v);
-  if (v <= 7) { w.array(x.partitionIndexes ?? nullNotAllowed("OffsetFetchRequestOffsetFetchRequestTopic.partitionIndexes", v), flex, (ew, e) => { ew.int32(e); }); } else if (!((x.partitionIndexes !== null && x.partitionIndexes.length === 0))) unsupportedField("OffsetFetchRequestOffsetFetchRequestTopic.partitionIndexes", v);
+export function writeOffsetFetchRequestTopic(w: Writer, x: OffsetFetchRequestTopic, v: number, flex: boolean): void {
+  if (v <= 7) { w.string(x.name ?? nullNotAllowed("OffsetFetchRequestTopic.name", v), flex); } else if (!(x.name === "")) unsupportedField("OffsetFetchRequestTopic.name", v);
+  if (v <= 7) { w.array(x.partitionIndexes ?? nullNotAllowed("OffsetFetchRequestTopic.partitionIndexes", v), flex, (ew, e) => { ew.int32(e); }); } else if (!((x.partitionIndexes !== null && x.partitionIndexes.length === 0))) unsupportedField("OffsetFetchRequestTopic.partitionIndexes", v);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopics {
+export interface OffsetFetchRequestTopics {
   /** The topic name. */
   name: string;
   /** The partition indexes we would like to fetch offsets for. */
@@ -55,37 +55,37 @@ export interface OffsetFetchRequestOffsetFetchRequestTopics {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestTopics(): OffsetFetchRequestOffsetFetchRequestTopics {
+export function defaultOffsetFetchRequestTopics(): OffsetFetchRequestTopics {
   return { name: "", partitionIndexes: [] };
 }
 
-export function isDefaultOffsetFetchRequestOffsetFetchRequestTopics(x: OffsetFetchRequestOffsetFetchRequestTopics): boolean {
+export function isDefaultOffsetFetchRequestTopics(x: OffsetFetchRequestTopics): boolean {
   return x.name === "" &&
     (x.partitionIndexes !== null && x.partitionIndexes.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, v: number, flex: boolean): OffsetFetchRequestOffsetFetchRequestTopics {
+export function readOffsetFetchRequestTopics(r: Reader, v: number, flex: boolean): OffsetFetchRequestTopics {
   let _name: string = "";
   let _partitionIndexes: number[] = [];
   if (v >= 8) _name = r.string(flex);
   if (v >= 8) _partitionIndexes = r.array(flex, (e) => e.int32());
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: OffsetFetchRequestOffsetFetchRequestTopics = { name: _name, partitionIndexes: _partitionIndexes };
+  const o: OffsetFetchRequestTopics = { name: _name, partitionIndexes: _partitionIndexes };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, x: OffsetFetchRequestOffsetFetchRequestTopics, v: number, flex: boolean): void {
-  if (v >= 8) { w.string(x.name ?? nullNotAllowed("OffsetFetchRequestOffsetFetchRequestTopics.name", v), flex); } else if (!(x.name === "")) unsupportedField("OffsetFetchRequestOffsetFetchRequestTopics.name", v);
-  if (v >= 8) { w.array(x.partitionIndexes ?? nullNotAllowed("OffsetFetchRequestOffsetFetchRequestTopics.partitionIndexes", v), flex, (ew, e) => { ew.int32(e); }); } else if (!((x.partitionIndexes !== null && x.partitionIndexes.length === 0))) unsupportedField("OffsetFetchRequestOffsetFetchRequestTopics.partitionIndexes", v);
+export function writeOffsetFetchRequestTopics(w: Writer, x: OffsetFetchRequestTopics, v: number, flex: boolean): void {
+  if (v >= 8) { w.string(x.name ?? nullNotAllowed("OffsetFetchRequestTopics.name", v), flex); } else if (!(x.name === "")) unsupportedField("OffsetFetchRequestTopics.name", v);
+  if (v >= 8) { w.array(x.partitionIndexes ?? nullNotAllowed("OffsetFetchRequestTopics.partitionIndexes", v), flex, (ew, e) => { ew.int32(e); }); } else if (!((x.partitionIndexes !== null && x.partitionIndexes.length === 0))) unsupportedField("OffsetFetchRequestTopics.partitionIndexes", v);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestGroup {
+export interface OffsetFetchRequestGroup {
   /** The group ID. */
   groupId: string;
   /** The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848). */
@@ -93,16 +93,16 @@ export interface OffsetFetchRequestOffsetFetchRequestGroup {
   /** The member epoch if using the new consumer protocol (KIP-848). */
   memberEpoch: number;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. */
-  topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  topics: OffsetFetchRequestTopics[] | null;
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestGroup(): OffsetFetchRequestOffsetFetchRequestGroup {
+export function defaultOffsetFetchRequestGroup(): OffsetFetchRequestGroup {
   return { groupId: "", memberId: null, memberEpoch: -1, topics: [] };
 }
 
-export function isDefaultOffsetFetchRequestOffsetFetchRequestGroup(x: OffsetFetchRequestOffsetFetchRequestGroup): boolean {
+export function isDefaultOffsetFetchRequestGroup(x: OffsetFetchRequestGroup): boolean {
   return x.groupId === "" &&
     x.memberId === null &&
     x.memberEpoch === -1 &&
@@ -110,27 +110,27 @@ export function isDefaultOffsetFetchRequestOffsetFetchRequestGroup(x: OffsetFetc
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, v: number, flex: boolean): OffsetFetchRequestOffsetFetchRequestGroup {
+export function readOffsetFetchRequestGroup(r: Reader, v: number, flex: boolean): OffsetFetchRequestGroup {
   let _groupId: string = "";
   let _memberId: string | null = null;
   let _memberEpoch: number = -1;
-  let _topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null = [];
+  let _topics: OffsetFetchRequestTopics[] | null = [];
   if (v >= 8) _groupId = r.string(flex);
   if (v >= 9) _memberId = r.nullableString(flex);
   if (v >= 9) _memberEpoch = r.int32();
-  if (v >= 8) _topics = r.nullableArray(flex, (e) => readOffsetFetchRequestOffsetFetchRequestTopics(e, v, flex));
+  if (v >= 8) _topics = r.nullableArray(flex, (e) => readOffsetFetchRequestTopics(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: OffsetFetchRequestOffsetFetchRequestGroup = { groupId: _groupId, memberId: _memberId, memberEpoch: _memberEpoch, topics: _topics };
+  const o: OffsetFetchRequestGroup = { groupId: _groupId, memberId: _memberId, memberEpoch: _memberEpoch, topics: _topics };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, x: OffsetFetchRequestOffsetFetchRequestGroup, v: number, flex: boolean): void {
-  if (v >= 8) { w.string(x.groupId ?? nullNotAllowed("OffsetFetchRequestOffsetFetchRequestGroup.groupId", v), flex); } else if (!(x.groupId === "")) unsupportedField("OffsetFetchRequestOffsetFetchRequestGroup.groupId", v);
+export function writeOffsetFetchRequestGroup(w: Writer, x: OffsetFetchRequestGroup, v: number, flex: boolean): void {
+  if (v >= 8) { w.string(x.groupId ?? nullNotAllowed("OffsetFetchRequestGroup.groupId", v), flex); } else if (!(x.groupId === "")) unsupportedField("OffsetFetchRequestGroup.groupId", v);
   if (v >= 9) { w.nullableString(x.memberId, flex); }
   if (v >= 9) { w.int32(x.memberEpoch); }
-  if (v >= 8) { w.nullableArray(x.topics, flex, (ew, e) => { writeOffsetFetchRequestOffsetFetchRequestTopics(ew, e, v, flex); }); } else if (!((x.topics !== null && x.topics.length === 0))) unsupportedField("OffsetFetchRequestOffsetFetchRequestGroup.topics", v);
+  if (v >= 8) { w.nullableArray(x.topics, flex, (ew, e) => { writeOffsetFetchRequestTopics(ew, e, v, flex); }); } else if (!((x.topics !== null && x.topics.length === 0))) unsupportedField("OffsetFetchRequestGroup.topics", v);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -140,9 +140,9 @@ export interface OffsetFetchRequest {
   /** The group to fetch offsets for. */
   groupId: string;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. */
-  topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+  topics: OffsetFetchRequestTopic[] | null;
   /** Each group we would like to fetch offsets for */
-  groups: OffsetFetchRequestOffsetFetchRequestGroup[];
+  groups: OffsetFetchRequestGroup[];
   /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. */
   requireStable: boolean;
   /** Tagged fields this version of Samsa does not know, kept and written back. */
@@ -163,12 +163,12 @@ export function isDefaultOffsetFetchRequest(x: OffsetFetchRequest): boolean {
 
 function readOffsetFetchRequest(r: Reader, v: number, flex: boolean): OffsetFetchRequest {
   let _groupId: string = "";
-  let _topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null = [];
-  let _groups: OffsetFetchRequestOffsetFetchRequestGroup[] = [];
+  let _topics: OffsetFetchRequestTopic[] | null = [];
+  let _groups: OffsetFetchRequestGroup[] = [];
   let _requireStable: boolean = false;
   if (v <= 7) _groupId = r.string(flex);
-  if (v <= 7) _topics = (v >= 2 ? r.nullableArray(flex, (e) => readOffsetFetchRequestOffsetFetchRequestTopic(e, v, flex)) : r.array(flex, (e) => readOffsetFetchRequestOffsetFetchRequestTopic(e, v, flex)));
-  if (v >= 8) _groups = r.array(flex, (e) => readOffsetFetchRequestOffsetFetchRequestGroup(e, v, flex));
+  if (v <= 7) _topics = (v >= 2 ? r.nullableArray(flex, (e) => readOffsetFetchRequestTopic(e, v, flex)) : r.array(flex, (e) => readOffsetFetchRequestTopic(e, v, flex)));
+  if (v >= 8) _groups = r.array(flex, (e) => readOffsetFetchRequestGroup(e, v, flex));
   if (v >= 7) _requireStable = r.bool();
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
@@ -179,8 +179,8 @@ function readOffsetFetchRequest(r: Reader, v: number, flex: boolean): OffsetFetc
 
 function writeOffsetFetchRequest(w: Writer, x: OffsetFetchRequest, v: number, flex: boolean): void {
   if (v <= 7) { w.string(x.groupId ?? nullNotAllowed("OffsetFetchRequest.groupId", v), flex); } else if (!(x.groupId === "")) unsupportedField("OffsetFetchRequest.groupId", v);
-  if (v <= 7) { if (v >= 2) w.nullableArray(x.topics, flex, (ew, e) => { writeOffsetFetchRequestOffsetFetchRequestTopic(ew, e, v, flex); }); else w.array(x.topics ?? nullNotAllowed("OffsetFetchRequest.topics", v), flex, (ew, e) => { writeOffsetFetchRequestOffsetFetchRequestTopic(ew, e, v, flex); }); } else if (!((x.topics !== null && x.topics.length === 0))) unsupportedField("OffsetFetchRequest.topics", v);
-  if (v >= 8) { w.array(x.groups ?? nullNotAllowed("OffsetFetchRequest.groups", v), flex, (ew, e) => { writeOffsetFetchRequestOffsetFetchRequestGroup(ew, e, v, flex); }); } else if (!((x.groups !== null && x.groups.length === 0))) unsupportedField("OffsetFetchRequest.groups", v);
+  if (v <= 7) { if (v >= 2) w.nullableArray(x.topics, flex, (ew, e) => { writeOffsetFetchRequestTopic(ew, e, v, flex); }); else w.array(x.topics ?? nullNotAllowed("OffsetFetchRequest.topics", v), flex, (ew, e) => { writeOffsetFetchRequestTopic(ew, e, v, flex); }); } else if (!((x.topics !== null && x.topics.length === 0))) unsupportedField("OffsetFetchRequest.topics", v);
+  if (v >= 8) { w.array(x.groups ?? nullNotAllowed("OffsetFetchRequest.groups", v), flex, (ew, e) => { writeOffsetFetchRequestGroup(ew, e, v, flex); }); } else if (!((x.groups !== null && x.groups.length === 0))) unsupportedField("OffsetFetchRequest.groups", v);
   if (v >= 7) { w.bool(x.requireStable); } else if (!(x.requireStable === false)) unsupportedField("OffsetFetchRequest.requireStable", v);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
@@ -200,7 +200,7 @@ export function encodeOffsetFetchRequest(w: Writer, x: OffsetFetchRequest, versi
   writeOffsetFetchRequest(w, x, version, version >= 6);
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartition {
+export interface OffsetFetchResponsePartition {
   /** The partition index. */
   partitionIndex: number;
   /** The committed message offset. */
@@ -215,11 +215,11 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponsePartition(): OffsetFetchResponseOffsetFetchResponsePartition {
+export function defaultOffsetFetchResponsePartition(): OffsetFetchResponsePartition {
   return { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, metadata: "", errorCode: 0 };
 }
 
-export function isDefaultOffsetFetchResponseOffsetFetchResponsePartition(x: OffsetFetchResponseOffsetFetchResponsePartition): boolean {
+export function isDefaultOffsetFetchResponsePartition(x: OffsetFetchResponsePartition): boolean {
   return x.partitionIndex === 0 &&
     x.committedOffset === 0n &&
     x.committedLeaderEpoch === -1 &&
@@ -228,7 +228,7 @@ export function isDefaultOffsetFetchResponseOffsetFetchResponsePartition(x: Offs
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, v: number, flex: boolean): OffsetFetchResponseOffsetFetchResponsePartition {
+export function readOffsetFetchResponsePartition(r: Reader, v: number, flex: boolean): OffsetFetchResponsePartition {
   let _partitionIndex: number = 0;
   let _committedOffset: bigint = 0n;
   let _committedLeaderEpoch: number = -1;
@@ -241,62 +241,62 @@ export function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, v
   if (v <= 7) _errorCode = r.int16();
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: OffsetFetchResponseOffsetFetchResponsePartition = { partitionIndex: _partitionIndex, committedOffset: _committedOffset, committedLeaderEpoch: _committedLeaderEpoch, metadata: _metadata, errorCode: _errorCode };
+  const o: OffsetFetchResponsePartition = { partitionIndex: _partitionIndex, committedOffset: _committedOffset, committedLeaderEpoch: _committedLeaderEpoch, metadata: _metadata, errorCode: _errorCode };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, x: OffsetFetchResponseOffsetFetchResponsePartition, v: number, flex: boolean): void {
-  if (v <= 7) { w.int32(x.partitionIndex); } else if (!(x.partitionIndex === 0)) unsupportedField("OffsetFetchResponseOffsetFetchResponsePartition.partitionIndex", v);
-  if (v <= 7) { w.int64(x.committedOffset); } else if (!(x.committedOffset === 0n)) unsupportedField("OffsetFetchResponseOffsetFetchResponsePartition.committedOffset", v);
+export function writeOffsetFetchResponsePartition(w: Writer, x: OffsetFetchResponsePartition, v: number, flex: boolean): void {
+  if (v <= 7) { w.int32(x.partitionIndex); } else if (!(x.partitionIndex === 0)) unsupportedField("OffsetFetchResponsePartition.partitionIndex", v);
+  if (v <= 7) { w.int64(x.committedOffset); } else if (!(x.committedOffset === 0n)) unsupportedField("OffsetFetchResponsePartition.committedOffset", v);
   if (v >= 5 && v <= 7) { w.int32(x.committedLeaderEpoch); }
-  if (v <= 7) { w.nullableString(x.metadata, flex); } else if (!(x.metadata === "")) unsupportedField("OffsetFetchResponseOffsetFetchResponsePartition.metadata", v);
-  if (v <= 7) { w.int16(x.errorCode); } else if (!(x.errorCode === 0)) unsupportedField("OffsetFetchResponseOffsetFetchResponsePartition.errorCode", v);
+  if (v <= 7) { w.nullableString(x.metadata, flex); } else if (!(x.metadata === "")) unsupportedField("OffsetFetchResponsePartition.metadata", v);
+  if (v <= 7) { w.int16(x.errorCode); } else if (!(x.errorCode === 0)) unsupportedField("OffsetFetchResponsePartition.errorCode", v);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopic {
+export interface OffsetFetchResponseTopic {
   /** The topic name. */
   name: string;
   /** The responses per partition */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+  partitions: OffsetFetchResponsePartition[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseTopic(): OffsetFetchResponseOffsetFetchResponseTopic {
+export function defaultOffsetFetchResponseTopic(): OffsetFetchResponseTopic {
   return { name: "", partitions: [] };
 }
 
-export function isDefaultOffsetFetchResponseOffsetFetchResponseTopic(x: OffsetFetchResponseOffsetFetchResponseTopic): boolean {
+export function isDefaultOffsetFetchResponseTopic(x: OffsetFetchResponseTopic): boolean {
   return x.name === "" &&
     (x.partitions !== null && x.partitions.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, v: number, flex: boolean): OffsetFetchResponseOffsetFetchResponseTopic {
+export function readOffsetFetchResponseTopic(r: Reader, v: number, flex: boolean): OffsetFetchResponseTopic {
   let _name: string = "";
-  let _partitions: OffsetFetchResponseOffsetFetchResponsePartition[] = [];
+  let _partitions: OffsetFetchResponsePartition[] = [];
   if (v <= 7) _name = r.string(flex);
-  if (v <= 7) _partitions = r.array(flex, (e) => readOffsetFetchResponseOffsetFetchResponsePartition(e, v, flex));
+  if (v <= 7) _partitions = r.array(flex, (e) => readOffsetFetchResponsePartition(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: OffsetFetchResponseOffsetFetchResponseTopic = { name: _name, partitions: _partitions };
+  const o: OffsetFetchResponseTopic = { name: _name, partitions: _partitions };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, x: OffsetFetchResponseOffsetFetchResponseTopic, v: number, flex: boolean): void {
-  if (v <= 7) { w.string(x.name ?? nullNotAllowed("OffsetFetchResponseOffsetFetchResponseTopic.name", v), flex); } else if (!(x.name === "")) unsupportedField("OffsetFetchResponseOffsetFetchResponseTopic.name", v);
-  if (v <= 7) { w.array(x.partitions ?? nullNotAllowed("OffsetFetchResponseOffsetFetchResponseTopic.partitions", v), flex, (ew, e) => { writeOffsetFetchResponseOffsetFetchResponsePartition(ew, e, v, flex); }); } else if (!((x.partitions !== null && x.partitions.length === 0))) unsupportedField("OffsetFetchResponseOffsetFetchResponseTopic.partitions", v);
+export function writeOffsetFetchResponseTopic(w: Writer, x: OffsetFetchResponseTopic, v: number, flex: boolean): void {
+  if (v <= 7) { w.string(x.name ?? nullNotAllowed("OffsetFetchResponseTopic.name", v), flex); } else if (!(x.name === "")) unsupportedField("OffsetFetchResponseTopic.name", v);
+  if (v <= 7) { w.array(x.partitions ?? nullNotAllowed("OffsetFetchResponseTopic.partitions", v), flex, (ew, e) => { writeOffsetFetchResponsePartition(ew, e, v, flex); }); } else if (!((x.partitions !== null && x.partitions.length === 0))) unsupportedField("OffsetFetchResponseTopic.partitions", v);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartitions {
+export interface OffsetFetchResponsePartitions {
   /** The partition index. */
   partitionIndex: number;
   /** The committed message offset. */
@@ -311,11 +311,11 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponsePartitions(): OffsetFetchResponseOffsetFetchResponsePartitions {
+export function defaultOffsetFetchResponsePartitions(): OffsetFetchResponsePartitions {
   return { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, metadata: "", errorCode: 0 };
 }
 
-export function isDefaultOffsetFetchResponseOffsetFetchResponsePartitions(x: OffsetFetchResponseOffsetFetchResponsePartitions): boolean {
+export function isDefaultOffsetFetchResponsePartitions(x: OffsetFetchResponsePartitions): boolean {
   return x.partitionIndex === 0 &&
     x.committedOffset === 0n &&
     x.committedLeaderEpoch === -1 &&
@@ -324,7 +324,7 @@ export function isDefaultOffsetFetchResponseOffsetFetchResponsePartitions(x: Off
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, v: number, flex: boolean): OffsetFetchResponseOffsetFetchResponsePartitions {
+export function readOffsetFetchResponsePartitions(r: Reader, v: number, flex: boolean): OffsetFetchResponsePartitions {
   let _partitionIndex: number = 0;
   let _committedOffset: bigint = 0n;
   let _committedLeaderEpoch: number = -1;
@@ -337,101 +337,101 @@ export function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, 
   if (v >= 8) _errorCode = r.int16();
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: OffsetFetchResponseOffsetFetchResponsePartitions = { partitionIndex: _partitionIndex, committedOffset: _committedOffset, committedLeaderEpoch: _committedLeaderEpoch, metadata: _metadata, errorCode: _errorCode };
+  const o: OffsetFetchResponsePartitions = { partitionIndex: _partitionIndex, committedOffset: _committedOffset, committedLeaderEpoch: _committedLeaderEpoch, metadata: _metadata, errorCode: _errorCode };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, x: OffsetFetchResponseOffsetFetchResponsePartitions, v: number, flex: boolean): void {
-  if (v >= 8) { w.int32(x.partitionIndex); } else if (!(x.partitionIndex === 0)) unsupportedField("OffsetFetchResponseOffsetFetchResponsePartitions.partitionIndex", v);
-  if (v >= 8) { w.int64(x.committedOffset); } else if (!(x.committedOffset === 0n)) unsupportedField("OffsetFetchResponseOffsetFetchResponsePartitions.committedOffset", v);
+export function writeOffsetFetchResponsePartitions(w: Writer, x: OffsetFetchResponsePartitions, v: number, flex: boolean): void {
+  if (v >= 8) { w.int32(x.partitionIndex); } else if (!(x.partitionIndex === 0)) unsupportedField("OffsetFetchResponsePartitions.partitionIndex", v);
+  if (v >= 8) { w.int64(x.committedOffset); } else if (!(x.committedOffset === 0n)) unsupportedField("OffsetFetchResponsePartitions.committedOffset", v);
   if (v >= 8) { w.int32(x.committedLeaderEpoch); }
-  if (v >= 8) { w.nullableString(x.metadata, flex); } else if (!(x.metadata === "")) unsupportedField("OffsetFetchResponseOffsetFetchResponsePartitions.metadata", v);
-  if (v >= 8) { w.int16(x.errorCode); } else if (!(x.errorCode === 0)) unsupportedField("OffsetFetchResponseOffsetFetchResponsePartitions.errorCode", v);
+  if (v >= 8) { w.nullableString(x.metadata, flex); } else if (!(x.metadata === "")) unsupportedField("OffsetFetchResponsePartitions.metadata", v);
+  if (v >= 8) { w.int16(x.errorCode); } else if (!(x.errorCode === 0)) unsupportedField("OffsetFetchResponsePartitions.errorCode", v);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopics {
+export interface OffsetFetchResponseTopics {
   /** The topic name. */
   name: string;
   /** The responses per partition */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+  partitions: OffsetFetchResponsePartitions[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseTopics(): OffsetFetchResponseOffsetFetchResponseTopics {
+export function defaultOffsetFetchResponseTopics(): OffsetFetchResponseTopics {
   return { name: "", partitions: [] };
 }
 
-export function isDefaultOffsetFetchResponseOffsetFetchResponseTopics(x: OffsetFetchResponseOffsetFetchResponseTopics): boolean {
+export function isDefaultOffsetFetchResponseTopics(x: OffsetFetchResponseTopics): boolean {
   return x.name === "" &&
     (x.partitions !== null && x.partitions.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, v: number, flex: boolean): OffsetFetchResponseOffsetFetchResponseTopics {
+export function readOffsetFetchResponseTopics(r: Reader, v: number, flex: boolean): OffsetFetchResponseTopics {
   let _name: string = "";
-  let _partitions: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
+  let _partitions: OffsetFetchResponsePartitions[] = [];
   if (v >= 8) _name = r.string(flex);
-  if (v >= 8) _partitions = r.array(flex, (e) => readOffsetFetchResponseOffsetFetchResponsePartitions(e, v, flex));
+  if (v >= 8) _partitions = r.array(flex, (e) => readOffsetFetchResponsePartitions(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: OffsetFetchResponseOffsetFetchResponseTopics = { name: _name, partitions: _partitions };
+  const o: OffsetFetchResponseTopics = { name: _name, partitions: _partitions };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, x: OffsetFetchResponseOffsetFetchResponseTopics, v: number, flex: boolean): void {
-  if (v >= 8) { w.string(x.name ?? nullNotAllowed("OffsetFetchResponseOffsetFetchResponseTopics.name", v), flex); } else if (!(x.name === "")) unsupportedField("OffsetFetchResponseOffsetFetchResponseTopics.name", v);
-  if (v >= 8) { w.array(x.partitions ?? nullNotAllowed("OffsetFetchResponseOffsetFetchResponseTopics.partitions", v), flex, (ew, e) => { writeOffsetFetchResponseOffsetFetchResponsePartitions(ew, e, v, flex); }); } else if (!((x.partitions !== null && x.partitions.length === 0))) unsupportedField("OffsetFetchResponseOffsetFetchResponseTopics.partitions", v);
+export function writeOffsetFetchResponseTopics(w: Writer, x: OffsetFetchResponseTopics, v: number, flex: boolean): void {
+  if (v >= 8) { w.string(x.name ?? nullNotAllowed("OffsetFetchResponseTopics.name", v), flex); } else if (!(x.name === "")) unsupportedField("OffsetFetchResponseTopics.name", v);
+  if (v >= 8) { w.array(x.partitions ?? nullNotAllowed("OffsetFetchResponseTopics.partitions", v), flex, (ew, e) => { writeOffsetFetchResponsePartitions(ew, e, v, flex); }); } else if (!((x.partitions !== null && x.partitions.length === 0))) unsupportedField("OffsetFetchResponseTopics.partitions", v);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseGroup {
+export interface OffsetFetchResponseGroup {
   /** The group ID. */
   groupId: string;
   /** The responses per topic. */
-  topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+  topics: OffsetFetchResponseTopics[];
   /** The group-level error code, or 0 if there was no error. */
   errorCode: number;
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseGroup(): OffsetFetchResponseOffsetFetchResponseGroup {
+export function defaultOffsetFetchResponseGroup(): OffsetFetchResponseGroup {
   return { groupId: "", topics: [], errorCode: 0 };
 }
 
-export function isDefaultOffsetFetchResponseOffsetFetchResponseGroup(x: OffsetFetchResponseOffsetFetchResponseGroup): boolean {
+export function isDefaultOffsetFetchResponseGroup(x: OffsetFetchResponseGroup): boolean {
   return x.groupId === "" &&
     (x.topics !== null && x.topics.length === 0) &&
     x.errorCode === 0 &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, v: number, flex: boolean): OffsetFetchResponseOffsetFetchResponseGroup {
+export function readOffsetFetchResponseGroup(r: Reader, v: number, flex: boolean): OffsetFetchResponseGroup {
   let _groupId: string = "";
-  let _topics: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
+  let _topics: OffsetFetchResponseTopics[] = [];
   let _errorCode: number = 0;
   if (v >= 8) _groupId = r.string(flex);
-  if (v >= 8) _topics = r.array(flex, (e) => readOffsetFetchResponseOffsetFetchResponseTopics(e, v, flex));
+  if (v >= 8) _topics = r.array(flex, (e) => readOffsetFetchResponseTopics(e, v, flex));
   if (v >= 8) _errorCode = r.int16();
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: OffsetFetchResponseOffsetFetchResponseGroup = { groupId: _groupId, topics: _topics, errorCode: _errorCode };
+  const o: OffsetFetchResponseGroup = { groupId: _groupId, topics: _topics, errorCode: _errorCode };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, x: OffsetFetchResponseOffsetFetchResponseGroup, v: number, flex: boolean): void {
-  if (v >= 8) { w.string(x.groupId ?? nullNotAllowed("OffsetFetchResponseOffsetFetchResponseGroup.groupId", v), flex); } else if (!(x.groupId === "")) unsupportedField("OffsetFetchResponseOffsetFetchResponseGroup.groupId", v);
-  if (v >= 8) { w.array(x.topics ?? nullNotAllowed("OffsetFetchResponseOffsetFetchResponseGroup.topics", v), flex, (ew, e) => { writeOffsetFetchResponseOffsetFetchResponseTopics(ew, e, v, flex); }); } else if (!((x.topics !== null && x.topics.length === 0))) unsupportedField("OffsetFetchResponseOffsetFetchResponseGroup.topics", v);
-  if (v >= 8) { w.int16(x.errorCode); } else if (!(x.errorCode === 0)) unsupportedField("OffsetFetchResponseOffsetFetchResponseGroup.errorCode", v);
+export function writeOffsetFetchResponseGroup(w: Writer, x: OffsetFetchResponseGroup, v: number, flex: boolean): void {
+  if (v >= 8) { w.string(x.groupId ?? nullNotAllowed("OffsetFetchResponseGroup.groupId", v), flex); } else if (!(x.groupId === "")) unsupportedField("OffsetFetchResponseGroup.groupId", v);
+  if (v >= 8) { w.array(x.topics ?? nullNotAllowed("OffsetFetchResponseGroup.topics", v), flex, (ew, e) => { writeOffsetFetchResponseTopics(ew, e, v, flex); }); } else if (!((x.topics !== null && x.topics.length === 0))) unsupportedField("OffsetFetchResponseGroup.topics", v);
+  if (v >= 8) { w.int16(x.errorCode); } else if (!(x.errorCode === 0)) unsupportedField("OffsetFetchResponseGroup.errorCode", v);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -441,11 +441,11 @@ export interface OffsetFetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
   /** The responses per topic. */
-  topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+  topics: OffsetFetchResponseTopic[];
   /** The top-level error code, or 0 if there was no error. */
   errorCode: number;
   /** The responses per group id. */
-  groups: OffsetFetchResponseOffsetFetchResponseGroup[];
+  groups: OffsetFetchResponseGroup[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -464,13 +464,13 @@ export function isDefaultOffsetFetchResponse(x: OffsetFetchResponse): boolean {
 
 function readOffsetFetchResponse(r: Reader, v: number, flex: boolean): OffsetFetchResponse {
   let _throttleTimeMs: number = 0;
-  let _topics: OffsetFetchResponseOffsetFetchResponseTopic[] = [];
+  let _topics: OffsetFetchResponseTopic[] = [];
   let _errorCode: number = 0;
-  let _groups: OffsetFetchResponseOffsetFetchResponseGroup[] = [];
+  let _groups: OffsetFetchResponseGroup[] = [];
   if (v >= 3) _throttleTimeMs = r.int32();
-  if (v <= 7) _topics = r.array(flex, (e) => readOffsetFetchResponseOffsetFetchResponseTopic(e, v, flex));
+  if (v <= 7) _topics = r.array(flex, (e) => readOffsetFetchResponseTopic(e, v, flex));
   if (v >= 2 && v <= 7) _errorCode = r.int16();
-  if (v >= 8) _groups = r.array(flex, (e) => readOffsetFetchResponseOffsetFetchResponseGroup(e, v, flex));
+  if (v >= 8) _groups = r.array(flex, (e) => readOffsetFetchResponseGroup(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
   const o: OffsetFetchResponse = { throttleTimeMs: _throttleTimeMs, topics: _topics, errorCode: _errorCode, groups: _groups };
@@ -480,9 +480,9 @@ function readOffsetFetchResponse(r: Reader, v: number, flex: boolean): OffsetFet
 
 function writeOffsetFetchResponse(w: Writer, x: OffsetFetchResponse, v: number, flex: boolean): void {
   if (v >= 3) { w.int32(x.throttleTimeMs); }
-  if (v <= 7) { w.array(x.topics ?? nullNotAllowed("OffsetFetchResponse.topics", v), flex, (ew, e) => { writeOffsetFetchResponseOffsetFetchResponseTopic(ew, e, v, flex); }); } else if (!((x.topics !== null && x.topics.length === 0))) unsupportedField("OffsetFetchResponse.topics", v);
+  if (v <= 7) { w.array(x.topics ?? nullNotAllowed("OffsetFetchResponse.topics", v), flex, (ew, e) => { writeOffsetFetchResponseTopic(ew, e, v, flex); }); } else if (!((x.topics !== null && x.topics.length === 0))) unsupportedField("OffsetFetchResponse.topics", v);
   if (v >= 2 && v <= 7) { w.int16(x.errorCode); }
-  if (v >= 8) { w.array(x.groups ?? nullNotAllowed("OffsetFetchResponse.groups", v), flex, (ew, e) => { writeOffsetFetchResponseOffsetFetchResponseGroup(ew, e, v, flex); }); } else if (!((x.groups !== null && x.groups.length === 0))) unsupportedField("OffsetFetchResponse.groups", v);
+  if (v >= 8) { w.array(x.groups ?? nullNotAllowed("OffsetFetchResponse.groups", v), flex, (ew, e) => { writeOffsetFetchResponseGroup(ew, e, v, flex); }); } else if (!((x.groups !== null && x.groups.length === 0))) unsupportedField("OffsetFetchResponse.groups", v);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }

@@ -7,7 +7,7 @@ import { Reader, type UnknownTaggedField } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { EMPTY_BYTES, nullNotAllowed, unsupportedField, unsupportedVersion } from '../codec/support.js';
 
-export interface JoinGroupRequestJoinGroupRequestProtocol {
+export interface JoinGroupRequestProtocol {
   /** The protocol name. */
   name: string;
   /** The protocol metadata. */
@@ -16,31 +16,31 @@ export interface JoinGroupRequestJoinGroupRequestProtocol {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultJoinGroupRequestJoinGroupRequestProtocol(): JoinGroupRequestJoinGroupRequestProtocol {
+export function defaultJoinGroupRequestProtocol(): JoinGroupRequestProtocol {
   return { name: "", metadata: EMPTY_BYTES };
 }
 
-export function isDefaultJoinGroupRequestJoinGroupRequestProtocol(x: JoinGroupRequestJoinGroupRequestProtocol): boolean {
+export function isDefaultJoinGroupRequestProtocol(x: JoinGroupRequestProtocol): boolean {
   return x.name === "" &&
     (x.metadata !== null && x.metadata.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, v: number, flex: boolean): JoinGroupRequestJoinGroupRequestProtocol {
+export function readJoinGroupRequestProtocol(r: Reader, v: number, flex: boolean): JoinGroupRequestProtocol {
   let _name: string = "";
   let _metadata: Buffer = EMPTY_BYTES;
   _name = r.string(flex);
   _metadata = r.bytes(flex);
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: JoinGroupRequestJoinGroupRequestProtocol = { name: _name, metadata: _metadata };
+  const o: JoinGroupRequestProtocol = { name: _name, metadata: _metadata };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, x: JoinGroupRequestJoinGroupRequestProtocol, v: number, flex: boolean): void {
-  w.string(x.name ?? nullNotAllowed("JoinGroupRequestJoinGroupRequestProtocol.name", v), flex);
-  w.bytes(x.metadata ?? nullNotAllowed("JoinGroupRequestJoinGroupRequestProtocol.metadata", v), flex);
+export function writeJoinGroupRequestProtocol(w: Writer, x: JoinGroupRequestProtocol, v: number, flex: boolean): void {
+  w.string(x.name ?? nullNotAllowed("JoinGroupRequestProtocol.name", v), flex);
+  w.bytes(x.metadata ?? nullNotAllowed("JoinGroupRequestProtocol.metadata", v), flex);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -60,7 +60,7 @@ export interface JoinGroupRequest {
   /** The unique name the for class of protocols implemented by the group we want to join. */
   protocolType: string;
   /** The list of protocols that the member supports. */
-  protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+  protocols: JoinGroupRequestProtocol[];
   /** The reason why the member (re-)joins the group. */
   reason: string | null;
   /** Tagged fields this version of Samsa does not know, kept and written back. */
@@ -90,7 +90,7 @@ function readJoinGroupRequest(r: Reader, v: number, flex: boolean): JoinGroupReq
   let _memberId: string = "";
   let _groupInstanceId: string | null = null;
   let _protocolType: string = "";
-  let _protocols: JoinGroupRequestJoinGroupRequestProtocol[] = [];
+  let _protocols: JoinGroupRequestProtocol[] = [];
   let _reason: string | null = null;
   _groupId = r.string(flex);
   _sessionTimeoutMs = r.int32();
@@ -98,7 +98,7 @@ function readJoinGroupRequest(r: Reader, v: number, flex: boolean): JoinGroupReq
   _memberId = r.string(flex);
   if (v >= 5) _groupInstanceId = r.nullableString(flex);
   _protocolType = r.string(flex);
-  _protocols = r.array(flex, (e) => readJoinGroupRequestJoinGroupRequestProtocol(e, v, flex));
+  _protocols = r.array(flex, (e) => readJoinGroupRequestProtocol(e, v, flex));
   if (v >= 8) _reason = r.nullableString(flex);
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
@@ -114,7 +114,7 @@ function writeJoinGroupRequest(w: Writer, x: JoinGroupRequest, v: number, flex: 
   w.string(x.memberId ?? nullNotAllowed("JoinGroupRequest.memberId", v), flex);
   if (v >= 5) { w.nullableString(x.groupInstanceId, flex); } else if (!(x.groupInstanceId === null)) unsupportedField("JoinGroupRequest.groupInstanceId", v);
   w.string(x.protocolType ?? nullNotAllowed("JoinGroupRequest.protocolType", v), flex);
-  w.array(x.protocols ?? nullNotAllowed("JoinGroupRequest.protocols", v), flex, (ew, e) => { writeJoinGroupRequestJoinGroupRequestProtocol(ew, e, v, flex); });
+  w.array(x.protocols ?? nullNotAllowed("JoinGroupRequest.protocols", v), flex, (ew, e) => { writeJoinGroupRequestProtocol(ew, e, v, flex); });
   if (v >= 8) { w.nullableString(x.reason, flex); }
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
@@ -134,7 +134,7 @@ export function encodeJoinGroupRequest(w: Writer, x: JoinGroupRequest, version: 
   writeJoinGroupRequest(w, x, version, version >= 6);
 }
 
-export interface JoinGroupResponseJoinGroupResponseMember {
+export interface JoinGroupResponseMember {
   /** The group member ID. */
   memberId: string;
   /** The unique identifier of the consumer instance provided by end user. */
@@ -145,18 +145,18 @@ export interface JoinGroupResponseJoinGroupResponseMember {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultJoinGroupResponseJoinGroupResponseMember(): JoinGroupResponseJoinGroupResponseMember {
+export function defaultJoinGroupResponseMember(): JoinGroupResponseMember {
   return { memberId: "", groupInstanceId: null, metadata: EMPTY_BYTES };
 }
 
-export function isDefaultJoinGroupResponseJoinGroupResponseMember(x: JoinGroupResponseJoinGroupResponseMember): boolean {
+export function isDefaultJoinGroupResponseMember(x: JoinGroupResponseMember): boolean {
   return x.memberId === "" &&
     x.groupInstanceId === null &&
     (x.metadata !== null && x.metadata.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readJoinGroupResponseJoinGroupResponseMember(r: Reader, v: number, flex: boolean): JoinGroupResponseJoinGroupResponseMember {
+export function readJoinGroupResponseMember(r: Reader, v: number, flex: boolean): JoinGroupResponseMember {
   let _memberId: string = "";
   let _groupInstanceId: string | null = null;
   let _metadata: Buffer = EMPTY_BYTES;
@@ -165,15 +165,15 @@ export function readJoinGroupResponseJoinGroupResponseMember(r: Reader, v: numbe
   _metadata = r.bytes(flex);
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: JoinGroupResponseJoinGroupResponseMember = { memberId: _memberId, groupInstanceId: _groupInstanceId, metadata: _metadata };
+  const o: JoinGroupResponseMember = { memberId: _memberId, groupInstanceId: _groupInstanceId, metadata: _metadata };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeJoinGroupResponseJoinGroupResponseMember(w: Writer, x: JoinGroupResponseJoinGroupResponseMember, v: number, flex: boolean): void {
-  w.string(x.memberId ?? nullNotAllowed("JoinGroupResponseJoinGroupResponseMember.memberId", v), flex);
+export function writeJoinGroupResponseMember(w: Writer, x: JoinGroupResponseMember, v: number, flex: boolean): void {
+  w.string(x.memberId ?? nullNotAllowed("JoinGroupResponseMember.memberId", v), flex);
   if (v >= 5) { w.nullableString(x.groupInstanceId, flex); }
-  w.bytes(x.metadata ?? nullNotAllowed("JoinGroupResponseJoinGroupResponseMember.metadata", v), flex);
+  w.bytes(x.metadata ?? nullNotAllowed("JoinGroupResponseMember.metadata", v), flex);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -196,7 +196,7 @@ export interface JoinGroupResponse {
   skipAssignment: boolean;
   /** The member ID assigned by the group coordinator. */
   memberId: string;
-  members: JoinGroupResponseJoinGroupResponseMember[];
+  members: JoinGroupResponseMember[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -227,7 +227,7 @@ function readJoinGroupResponse(r: Reader, v: number, flex: boolean): JoinGroupRe
   let _leader: string = "";
   let _skipAssignment: boolean = false;
   let _memberId: string = "";
-  let _members: JoinGroupResponseJoinGroupResponseMember[] = [];
+  let _members: JoinGroupResponseMember[] = [];
   if (v >= 2) _throttleTimeMs = r.int32();
   _errorCode = r.int16();
   _generationId = r.int32();
@@ -236,7 +236,7 @@ function readJoinGroupResponse(r: Reader, v: number, flex: boolean): JoinGroupRe
   _leader = r.string(flex);
   if (v >= 9) _skipAssignment = r.bool();
   _memberId = r.string(flex);
-  _members = r.array(flex, (e) => readJoinGroupResponseJoinGroupResponseMember(e, v, flex));
+  _members = r.array(flex, (e) => readJoinGroupResponseMember(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
   const o: JoinGroupResponse = { throttleTimeMs: _throttleTimeMs, errorCode: _errorCode, generationId: _generationId, protocolType: _protocolType, protocolName: _protocolName, leader: _leader, skipAssignment: _skipAssignment, memberId: _memberId, members: _members };
@@ -253,7 +253,7 @@ function writeJoinGroupResponse(w: Writer, x: JoinGroupResponse, v: number, flex
   w.string(x.leader ?? nullNotAllowed("JoinGroupResponse.leader", v), flex);
   if (v >= 9) { w.bool(x.skipAssignment); } else if (!(x.skipAssignment === false)) unsupportedField("JoinGroupResponse.skipAssignment", v);
   w.string(x.memberId ?? nullNotAllowed("JoinGroupResponse.memberId", v), flex);
-  w.array(x.members ?? nullNotAllowed("JoinGroupResponse.members", v), flex, (ew, e) => { writeJoinGroupResponseJoinGroupResponseMember(ew, e, v, flex); });
+  w.array(x.members ?? nullNotAllowed("JoinGroupResponse.members", v), flex, (ew, e) => { writeJoinGroupResponseMember(ew, e, v, flex); });
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }

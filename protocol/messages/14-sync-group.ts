@@ -7,7 +7,7 @@ import { Reader, type UnknownTaggedField } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { EMPTY_BYTES, nullNotAllowed, unsupportedField, unsupportedVersion } from '../codec/support.js';
 
-export interface SyncGroupRequestSyncGroupRequestAssignment {
+export interface SyncGroupRequestAssignment {
   /** The ID of the member to assign. */
   memberId: string;
   /** The member assignment. */
@@ -16,31 +16,31 @@ export interface SyncGroupRequestSyncGroupRequestAssignment {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultSyncGroupRequestSyncGroupRequestAssignment(): SyncGroupRequestSyncGroupRequestAssignment {
+export function defaultSyncGroupRequestAssignment(): SyncGroupRequestAssignment {
   return { memberId: "", assignment: EMPTY_BYTES };
 }
 
-export function isDefaultSyncGroupRequestSyncGroupRequestAssignment(x: SyncGroupRequestSyncGroupRequestAssignment): boolean {
+export function isDefaultSyncGroupRequestAssignment(x: SyncGroupRequestAssignment): boolean {
   return x.memberId === "" &&
     (x.assignment !== null && x.assignment.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, v: number, flex: boolean): SyncGroupRequestSyncGroupRequestAssignment {
+export function readSyncGroupRequestAssignment(r: Reader, v: number, flex: boolean): SyncGroupRequestAssignment {
   let _memberId: string = "";
   let _assignment: Buffer = EMPTY_BYTES;
   _memberId = r.string(flex);
   _assignment = r.bytes(flex);
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: SyncGroupRequestSyncGroupRequestAssignment = { memberId: _memberId, assignment: _assignment };
+  const o: SyncGroupRequestAssignment = { memberId: _memberId, assignment: _assignment };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, x: SyncGroupRequestSyncGroupRequestAssignment, v: number, flex: boolean): void {
-  w.string(x.memberId ?? nullNotAllowed("SyncGroupRequestSyncGroupRequestAssignment.memberId", v), flex);
-  w.bytes(x.assignment ?? nullNotAllowed("SyncGroupRequestSyncGroupRequestAssignment.assignment", v), flex);
+export function writeSyncGroupRequestAssignment(w: Writer, x: SyncGroupRequestAssignment, v: number, flex: boolean): void {
+  w.string(x.memberId ?? nullNotAllowed("SyncGroupRequestAssignment.memberId", v), flex);
+  w.bytes(x.assignment ?? nullNotAllowed("SyncGroupRequestAssignment.assignment", v), flex);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -60,7 +60,7 @@ export interface SyncGroupRequest {
   /** The group protocol name. */
   protocolName: string | null;
   /** Each assignment. */
-  assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+  assignments: SyncGroupRequestAssignment[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -87,14 +87,14 @@ function readSyncGroupRequest(r: Reader, v: number, flex: boolean): SyncGroupReq
   let _groupInstanceId: string | null = null;
   let _protocolType: string | null = null;
   let _protocolName: string | null = null;
-  let _assignments: SyncGroupRequestSyncGroupRequestAssignment[] = [];
+  let _assignments: SyncGroupRequestAssignment[] = [];
   _groupId = r.string(flex);
   _generationId = r.int32();
   _memberId = r.string(flex);
   if (v >= 3) _groupInstanceId = r.nullableString(flex);
   if (v >= 5) _protocolType = r.nullableString(flex);
   if (v >= 5) _protocolName = r.nullableString(flex);
-  _assignments = r.array(flex, (e) => readSyncGroupRequestSyncGroupRequestAssignment(e, v, flex));
+  _assignments = r.array(flex, (e) => readSyncGroupRequestAssignment(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
   const o: SyncGroupRequest = { groupId: _groupId, generationId: _generationId, memberId: _memberId, groupInstanceId: _groupInstanceId, protocolType: _protocolType, protocolName: _protocolName, assignments: _assignments };
@@ -109,7 +109,7 @@ function writeSyncGroupRequest(w: Writer, x: SyncGroupRequest, v: number, flex: 
   if (v >= 3) { w.nullableString(x.groupInstanceId, flex); } else if (!(x.groupInstanceId === null)) unsupportedField("SyncGroupRequest.groupInstanceId", v);
   if (v >= 5) { w.nullableString(x.protocolType, flex); }
   if (v >= 5) { w.nullableString(x.protocolName, flex); }
-  w.array(x.assignments ?? nullNotAllowed("SyncGroupRequest.assignments", v), flex, (ew, e) => { writeSyncGroupRequestSyncGroupRequestAssignment(ew, e, v, flex); });
+  w.array(x.assignments ?? nullNotAllowed("SyncGroupRequest.assignments", v), flex, (ew, e) => { writeSyncGroupRequestAssignment(ew, e, v, flex); });
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }

@@ -7,7 +7,7 @@ import { Reader, type UnknownTaggedField } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { nullNotAllowed, unsupportedField, unsupportedVersion } from '../codec/support.js';
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export interface TxnOffsetCommitRequestPartition {
   /** The index of the partition within the topic. */
   partitionIndex: number;
   /** The message offset to be committed. */
@@ -20,11 +20,11 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export function defaultTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequestPartition {
   return { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: "" };
 }
 
-export function isDefaultTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(x: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition): boolean {
+export function isDefaultTxnOffsetCommitRequestPartition(x: TxnOffsetCommitRequestPartition): boolean {
   return x.partitionIndex === 0 &&
     x.committedOffset === 0n &&
     x.committedLeaderEpoch === -1 &&
@@ -32,7 +32,7 @@ export function isDefaultTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(x
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, v: number, flex: boolean): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export function readTxnOffsetCommitRequestPartition(r: Reader, v: number, flex: boolean): TxnOffsetCommitRequestPartition {
   let _partitionIndex: number = 0;
   let _committedOffset: bigint = 0n;
   let _committedLeaderEpoch: number = -1;
@@ -43,12 +43,12 @@ export function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Rea
   _committedMetadata = r.nullableString(flex);
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition = { partitionIndex: _partitionIndex, committedOffset: _committedOffset, committedLeaderEpoch: _committedLeaderEpoch, committedMetadata: _committedMetadata };
+  const o: TxnOffsetCommitRequestPartition = { partitionIndex: _partitionIndex, committedOffset: _committedOffset, committedLeaderEpoch: _committedLeaderEpoch, committedMetadata: _committedMetadata };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, x: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition, v: number, flex: boolean): void {
+export function writeTxnOffsetCommitRequestPartition(w: Writer, x: TxnOffsetCommitRequestPartition, v: number, flex: boolean): void {
   w.int32(x.partitionIndex);
   w.int64(x.committedOffset);
   if (v >= 2) { w.int32(x.committedLeaderEpoch); }
@@ -58,40 +58,40 @@ export function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Wr
   }
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export interface TxnOffsetCommitRequestTopic {
   /** The topic name. */
   name: string;
   /** The partitions inside the topic that we want to commit offsets for. */
-  partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+  partitions: TxnOffsetCommitRequestPartition[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export function defaultTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTopic {
   return { name: "", partitions: [] };
 }
 
-export function isDefaultTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(x: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic): boolean {
+export function isDefaultTxnOffsetCommitRequestTopic(x: TxnOffsetCommitRequestTopic): boolean {
   return x.name === "" &&
     (x.partitions !== null && x.partitions.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, v: number, flex: boolean): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export function readTxnOffsetCommitRequestTopic(r: Reader, v: number, flex: boolean): TxnOffsetCommitRequestTopic {
   let _name: string = "";
-  let _partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
+  let _partitions: TxnOffsetCommitRequestPartition[] = [];
   _name = r.string(flex);
-  _partitions = r.array(flex, (e) => readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(e, v, flex));
+  _partitions = r.array(flex, (e) => readTxnOffsetCommitRequestPartition(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic = { name: _name, partitions: _partitions };
+  const o: TxnOffsetCommitRequestTopic = { name: _name, partitions: _partitions };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, x: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic, v: number, flex: boolean): void {
-  w.string(x.name ?? nullNotAllowed("TxnOffsetCommitRequestTxnOffsetCommitRequestTopic.name", v), flex);
-  w.array(x.partitions ?? nullNotAllowed("TxnOffsetCommitRequestTxnOffsetCommitRequestTopic.partitions", v), flex, (ew, e) => { writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(ew, e, v, flex); });
+export function writeTxnOffsetCommitRequestTopic(w: Writer, x: TxnOffsetCommitRequestTopic, v: number, flex: boolean): void {
+  w.string(x.name ?? nullNotAllowed("TxnOffsetCommitRequestTopic.name", v), flex);
+  w.array(x.partitions ?? nullNotAllowed("TxnOffsetCommitRequestTopic.partitions", v), flex, (ew, e) => { writeTxnOffsetCommitRequestPartition(ew, e, v, flex); });
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -113,7 +113,7 @@ export interface TxnOffsetCommitRequest {
   /** The unique identifier of the consumer instance provided by end user. */
   groupInstanceId: string | null;
   /** Each topic that we want to commit offsets for. */
-  topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+  topics: TxnOffsetCommitRequestTopic[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -142,7 +142,7 @@ function readTxnOffsetCommitRequest(r: Reader, v: number, flex: boolean): TxnOff
   let _generationId: number = -1;
   let _memberId: string = "";
   let _groupInstanceId: string | null = null;
-  let _topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
+  let _topics: TxnOffsetCommitRequestTopic[] = [];
   _transactionalId = r.string(flex);
   _groupId = r.string(flex);
   _producerId = r.int64();
@@ -150,7 +150,7 @@ function readTxnOffsetCommitRequest(r: Reader, v: number, flex: boolean): TxnOff
   if (v >= 3) _generationId = r.int32();
   if (v >= 3) _memberId = r.string(flex);
   if (v >= 3) _groupInstanceId = r.nullableString(flex);
-  _topics = r.array(flex, (e) => readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(e, v, flex));
+  _topics = r.array(flex, (e) => readTxnOffsetCommitRequestTopic(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
   const o: TxnOffsetCommitRequest = { transactionalId: _transactionalId, groupId: _groupId, producerId: _producerId, producerEpoch: _producerEpoch, generationId: _generationId, memberId: _memberId, groupInstanceId: _groupInstanceId, topics: _topics };
@@ -166,7 +166,7 @@ function writeTxnOffsetCommitRequest(w: Writer, x: TxnOffsetCommitRequest, v: nu
   if (v >= 3) { w.int32(x.generationId); } else if (!(x.generationId === -1)) unsupportedField("TxnOffsetCommitRequest.generationId", v);
   if (v >= 3) { w.string(x.memberId ?? nullNotAllowed("TxnOffsetCommitRequest.memberId", v), flex); } else if (!(x.memberId === "")) unsupportedField("TxnOffsetCommitRequest.memberId", v);
   if (v >= 3) { w.nullableString(x.groupInstanceId, flex); } else if (!(x.groupInstanceId === null)) unsupportedField("TxnOffsetCommitRequest.groupInstanceId", v);
-  w.array(x.topics ?? nullNotAllowed("TxnOffsetCommitRequest.topics", v), flex, (ew, e) => { writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(ew, e, v, flex); });
+  w.array(x.topics ?? nullNotAllowed("TxnOffsetCommitRequest.topics", v), flex, (ew, e) => { writeTxnOffsetCommitRequestTopic(ew, e, v, flex); });
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -185,7 +185,7 @@ export function encodeTxnOffsetCommitRequest(w: Writer, x: TxnOffsetCommitReques
   writeTxnOffsetCommitRequest(w, x, version, version >= 3);
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export interface TxnOffsetCommitResponsePartition {
   /** The partition index. */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. */
@@ -194,29 +194,29 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export function defaultTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponsePartition {
   return { partitionIndex: 0, errorCode: 0 };
 }
 
-export function isDefaultTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(x: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition): boolean {
+export function isDefaultTxnOffsetCommitResponsePartition(x: TxnOffsetCommitResponsePartition): boolean {
   return x.partitionIndex === 0 &&
     x.errorCode === 0 &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, v: number, flex: boolean): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export function readTxnOffsetCommitResponsePartition(r: Reader, v: number, flex: boolean): TxnOffsetCommitResponsePartition {
   let _partitionIndex: number = 0;
   let _errorCode: number = 0;
   _partitionIndex = r.int32();
   _errorCode = r.int16();
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition = { partitionIndex: _partitionIndex, errorCode: _errorCode };
+  const o: TxnOffsetCommitResponsePartition = { partitionIndex: _partitionIndex, errorCode: _errorCode };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer, x: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition, v: number, flex: boolean): void {
+export function writeTxnOffsetCommitResponsePartition(w: Writer, x: TxnOffsetCommitResponsePartition, v: number, flex: boolean): void {
   w.int32(x.partitionIndex);
   w.int16(x.errorCode);
   if (flex) {
@@ -224,40 +224,40 @@ export function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: 
   }
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export interface TxnOffsetCommitResponseTopic {
   /** The topic name. */
   name: string;
   /** The responses for each partition in the topic. */
-  partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
+  partitions: TxnOffsetCommitResponsePartition[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export function defaultTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTopic {
   return { name: "", partitions: [] };
 }
 
-export function isDefaultTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(x: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic): boolean {
+export function isDefaultTxnOffsetCommitResponseTopic(x: TxnOffsetCommitResponseTopic): boolean {
   return x.name === "" &&
     (x.partitions !== null && x.partitions.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, v: number, flex: boolean): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export function readTxnOffsetCommitResponseTopic(r: Reader, v: number, flex: boolean): TxnOffsetCommitResponseTopic {
   let _name: string = "";
-  let _partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = [];
+  let _partitions: TxnOffsetCommitResponsePartition[] = [];
   _name = r.string(flex);
-  _partitions = r.array(flex, (e) => readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(e, v, flex));
+  _partitions = r.array(flex, (e) => readTxnOffsetCommitResponsePartition(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic = { name: _name, partitions: _partitions };
+  const o: TxnOffsetCommitResponseTopic = { name: _name, partitions: _partitions };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, x: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic, v: number, flex: boolean): void {
-  w.string(x.name ?? nullNotAllowed("TxnOffsetCommitResponseTxnOffsetCommitResponseTopic.name", v), flex);
-  w.array(x.partitions ?? nullNotAllowed("TxnOffsetCommitResponseTxnOffsetCommitResponseTopic.partitions", v), flex, (ew, e) => { writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(ew, e, v, flex); });
+export function writeTxnOffsetCommitResponseTopic(w: Writer, x: TxnOffsetCommitResponseTopic, v: number, flex: boolean): void {
+  w.string(x.name ?? nullNotAllowed("TxnOffsetCommitResponseTopic.name", v), flex);
+  w.array(x.partitions ?? nullNotAllowed("TxnOffsetCommitResponseTopic.partitions", v), flex, (ew, e) => { writeTxnOffsetCommitResponsePartition(ew, e, v, flex); });
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
@@ -267,7 +267,7 @@ export interface TxnOffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
   /** The responses for each topic. */
-  topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
+  topics: TxnOffsetCommitResponseTopic[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -284,9 +284,9 @@ export function isDefaultTxnOffsetCommitResponse(x: TxnOffsetCommitResponse): bo
 
 function readTxnOffsetCommitResponse(r: Reader, v: number, flex: boolean): TxnOffsetCommitResponse {
   let _throttleTimeMs: number = 0;
-  let _topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[] = [];
+  let _topics: TxnOffsetCommitResponseTopic[] = [];
   _throttleTimeMs = r.int32();
-  _topics = r.array(flex, (e) => readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(e, v, flex));
+  _topics = r.array(flex, (e) => readTxnOffsetCommitResponseTopic(e, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
   const o: TxnOffsetCommitResponse = { throttleTimeMs: _throttleTimeMs, topics: _topics };
@@ -296,7 +296,7 @@ function readTxnOffsetCommitResponse(r: Reader, v: number, flex: boolean): TxnOf
 
 function writeTxnOffsetCommitResponse(w: Writer, x: TxnOffsetCommitResponse, v: number, flex: boolean): void {
   w.int32(x.throttleTimeMs);
-  w.array(x.topics ?? nullNotAllowed("TxnOffsetCommitResponse.topics", v), flex, (ew, e) => { writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(ew, e, v, flex); });
+  w.array(x.topics ?? nullNotAllowed("TxnOffsetCommitResponse.topics", v), flex, (ew, e) => { writeTxnOffsetCommitResponseTopic(ew, e, v, flex); });
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }

@@ -7,71 +7,71 @@ import { Reader, type UnknownTaggedField } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { nullNotAllowed, unsupportedVersion } from '../codec/support.js';
 
-export interface OffsetDeleteRequestOffsetDeleteRequestPartition {
+export interface OffsetDeleteRequestPartition {
   /** The partition index. */
   partitionIndex: number;
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetDeleteRequestOffsetDeleteRequestPartition(): OffsetDeleteRequestOffsetDeleteRequestPartition {
+export function defaultOffsetDeleteRequestPartition(): OffsetDeleteRequestPartition {
   return { partitionIndex: 0 };
 }
 
-export function isDefaultOffsetDeleteRequestOffsetDeleteRequestPartition(x: OffsetDeleteRequestOffsetDeleteRequestPartition): boolean {
+export function isDefaultOffsetDeleteRequestPartition(x: OffsetDeleteRequestPartition): boolean {
   return x.partitionIndex === 0 &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, v: number, flex: boolean): OffsetDeleteRequestOffsetDeleteRequestPartition {
+export function readOffsetDeleteRequestPartition(r: Reader, v: number, flex: boolean): OffsetDeleteRequestPartition {
   let _partitionIndex: number = 0;
   _partitionIndex = r.int32();
-  const o: OffsetDeleteRequestOffsetDeleteRequestPartition = { partitionIndex: _partitionIndex };
+  const o: OffsetDeleteRequestPartition = { partitionIndex: _partitionIndex };
   return o;
 }
 
-export function writeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, x: OffsetDeleteRequestOffsetDeleteRequestPartition, v: number, flex: boolean): void {
+export function writeOffsetDeleteRequestPartition(w: Writer, x: OffsetDeleteRequestPartition, v: number, flex: boolean): void {
   w.int32(x.partitionIndex);
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
+export interface OffsetDeleteRequestTopic {
   /** The topic name. */
   name: string;
   /** Each partition to delete offsets for. */
-  partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
+  partitions: OffsetDeleteRequestPartition[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetDeleteRequestOffsetDeleteRequestTopic(): OffsetDeleteRequestOffsetDeleteRequestTopic {
+export function defaultOffsetDeleteRequestTopic(): OffsetDeleteRequestTopic {
   return { name: "", partitions: [] };
 }
 
-export function isDefaultOffsetDeleteRequestOffsetDeleteRequestTopic(x: OffsetDeleteRequestOffsetDeleteRequestTopic): boolean {
+export function isDefaultOffsetDeleteRequestTopic(x: OffsetDeleteRequestTopic): boolean {
   return x.name === "" &&
     (x.partitions !== null && x.partitions.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, v: number, flex: boolean): OffsetDeleteRequestOffsetDeleteRequestTopic {
+export function readOffsetDeleteRequestTopic(r: Reader, v: number, flex: boolean): OffsetDeleteRequestTopic {
   let _name: string = "";
-  let _partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[] = [];
+  let _partitions: OffsetDeleteRequestPartition[] = [];
   _name = r.string(flex);
-  _partitions = r.array(flex, (e) => readOffsetDeleteRequestOffsetDeleteRequestPartition(e, v, flex));
-  const o: OffsetDeleteRequestOffsetDeleteRequestTopic = { name: _name, partitions: _partitions };
+  _partitions = r.array(flex, (e) => readOffsetDeleteRequestPartition(e, v, flex));
+  const o: OffsetDeleteRequestTopic = { name: _name, partitions: _partitions };
   return o;
 }
 
-export function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, x: OffsetDeleteRequestOffsetDeleteRequestTopic, v: number, flex: boolean): void {
-  w.string(x.name ?? nullNotAllowed("OffsetDeleteRequestOffsetDeleteRequestTopic.name", v), flex);
-  w.array(x.partitions ?? nullNotAllowed("OffsetDeleteRequestOffsetDeleteRequestTopic.partitions", v), flex, (ew, e) => { writeOffsetDeleteRequestOffsetDeleteRequestPartition(ew, e, v, flex); });
+export function writeOffsetDeleteRequestTopic(w: Writer, x: OffsetDeleteRequestTopic, v: number, flex: boolean): void {
+  w.string(x.name ?? nullNotAllowed("OffsetDeleteRequestTopic.name", v), flex);
+  w.array(x.partitions ?? nullNotAllowed("OffsetDeleteRequestTopic.partitions", v), flex, (ew, e) => { writeOffsetDeleteRequestPartition(ew, e, v, flex); });
 }
 
 export interface OffsetDeleteRequest {
   /** The unique group identifier. */
   groupId: string;
   /** The topics to delete offsets for */
-  topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
+  topics: OffsetDeleteRequestTopic[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -88,16 +88,16 @@ export function isDefaultOffsetDeleteRequest(x: OffsetDeleteRequest): boolean {
 
 function readOffsetDeleteRequest(r: Reader, v: number, flex: boolean): OffsetDeleteRequest {
   let _groupId: string = "";
-  let _topics: OffsetDeleteRequestOffsetDeleteRequestTopic[] = [];
+  let _topics: OffsetDeleteRequestTopic[] = [];
   _groupId = r.string(flex);
-  _topics = r.array(flex, (e) => readOffsetDeleteRequestOffsetDeleteRequestTopic(e, v, flex));
+  _topics = r.array(flex, (e) => readOffsetDeleteRequestTopic(e, v, flex));
   const o: OffsetDeleteRequest = { groupId: _groupId, topics: _topics };
   return o;
 }
 
 function writeOffsetDeleteRequest(w: Writer, x: OffsetDeleteRequest, v: number, flex: boolean): void {
   w.string(x.groupId ?? nullNotAllowed("OffsetDeleteRequest.groupId", v), flex);
-  w.array(x.topics ?? nullNotAllowed("OffsetDeleteRequest.topics", v), flex, (ew, e) => { writeOffsetDeleteRequestOffsetDeleteRequestTopic(ew, e, v, flex); });
+  w.array(x.topics ?? nullNotAllowed("OffsetDeleteRequest.topics", v), flex, (ew, e) => { writeOffsetDeleteRequestTopic(ew, e, v, flex); });
 }
 
 /** Versions of OffsetDeleteRequest: the valid range, and the first flexible version. */
@@ -113,7 +113,7 @@ export function encodeOffsetDeleteRequest(w: Writer, x: OffsetDeleteRequest, ver
   writeOffsetDeleteRequest(w, x, version, version >= Infinity);
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
+export interface OffsetDeleteResponsePartition {
   /** The partition index. */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. */
@@ -122,61 +122,61 @@ export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetDeleteResponseOffsetDeleteResponsePartition(): OffsetDeleteResponseOffsetDeleteResponsePartition {
+export function defaultOffsetDeleteResponsePartition(): OffsetDeleteResponsePartition {
   return { partitionIndex: 0, errorCode: 0 };
 }
 
-export function isDefaultOffsetDeleteResponseOffsetDeleteResponsePartition(x: OffsetDeleteResponseOffsetDeleteResponsePartition): boolean {
+export function isDefaultOffsetDeleteResponsePartition(x: OffsetDeleteResponsePartition): boolean {
   return x.partitionIndex === 0 &&
     x.errorCode === 0 &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, v: number, flex: boolean): OffsetDeleteResponseOffsetDeleteResponsePartition {
+export function readOffsetDeleteResponsePartition(r: Reader, v: number, flex: boolean): OffsetDeleteResponsePartition {
   let _partitionIndex: number = 0;
   let _errorCode: number = 0;
   _partitionIndex = r.int32();
   _errorCode = r.int16();
-  const o: OffsetDeleteResponseOffsetDeleteResponsePartition = { partitionIndex: _partitionIndex, errorCode: _errorCode };
+  const o: OffsetDeleteResponsePartition = { partitionIndex: _partitionIndex, errorCode: _errorCode };
   return o;
 }
 
-export function writeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, x: OffsetDeleteResponseOffsetDeleteResponsePartition, v: number, flex: boolean): void {
+export function writeOffsetDeleteResponsePartition(w: Writer, x: OffsetDeleteResponsePartition, v: number, flex: boolean): void {
   w.int32(x.partitionIndex);
   w.int16(x.errorCode);
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
+export interface OffsetDeleteResponseTopic {
   /** The topic name. */
   name: string;
   /** The responses for each partition in the topic. */
-  partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
+  partitions: OffsetDeleteResponsePartition[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultOffsetDeleteResponseOffsetDeleteResponseTopic(): OffsetDeleteResponseOffsetDeleteResponseTopic {
+export function defaultOffsetDeleteResponseTopic(): OffsetDeleteResponseTopic {
   return { name: "", partitions: [] };
 }
 
-export function isDefaultOffsetDeleteResponseOffsetDeleteResponseTopic(x: OffsetDeleteResponseOffsetDeleteResponseTopic): boolean {
+export function isDefaultOffsetDeleteResponseTopic(x: OffsetDeleteResponseTopic): boolean {
   return x.name === "" &&
     (x.partitions !== null && x.partitions.length === 0) &&
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, v: number, flex: boolean): OffsetDeleteResponseOffsetDeleteResponseTopic {
+export function readOffsetDeleteResponseTopic(r: Reader, v: number, flex: boolean): OffsetDeleteResponseTopic {
   let _name: string = "";
-  let _partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[] = [];
+  let _partitions: OffsetDeleteResponsePartition[] = [];
   _name = r.string(flex);
-  _partitions = r.array(flex, (e) => readOffsetDeleteResponseOffsetDeleteResponsePartition(e, v, flex));
-  const o: OffsetDeleteResponseOffsetDeleteResponseTopic = { name: _name, partitions: _partitions };
+  _partitions = r.array(flex, (e) => readOffsetDeleteResponsePartition(e, v, flex));
+  const o: OffsetDeleteResponseTopic = { name: _name, partitions: _partitions };
   return o;
 }
 
-export function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, x: OffsetDeleteResponseOffsetDeleteResponseTopic, v: number, flex: boolean): void {
-  w.string(x.name ?? nullNotAllowed("OffsetDeleteResponseOffsetDeleteResponseTopic.name", v), flex);
-  w.array(x.partitions ?? nullNotAllowed("OffsetDeleteResponseOffsetDeleteResponseTopic.partitions", v), flex, (ew, e) => { writeOffsetDeleteResponseOffsetDeleteResponsePartition(ew, e, v, flex); });
+export function writeOffsetDeleteResponseTopic(w: Writer, x: OffsetDeleteResponseTopic, v: number, flex: boolean): void {
+  w.string(x.name ?? nullNotAllowed("OffsetDeleteResponseTopic.name", v), flex);
+  w.array(x.partitions ?? nullNotAllowed("OffsetDeleteResponseTopic.partitions", v), flex, (ew, e) => { writeOffsetDeleteResponsePartition(ew, e, v, flex); });
 }
 
 export interface OffsetDeleteResponse {
@@ -185,7 +185,7 @@ export interface OffsetDeleteResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
   /** The responses for each topic. */
-  topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
+  topics: OffsetDeleteResponseTopic[];
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -204,10 +204,10 @@ export function isDefaultOffsetDeleteResponse(x: OffsetDeleteResponse): boolean 
 function readOffsetDeleteResponse(r: Reader, v: number, flex: boolean): OffsetDeleteResponse {
   let _errorCode: number = 0;
   let _throttleTimeMs: number = 0;
-  let _topics: OffsetDeleteResponseOffsetDeleteResponseTopic[] = [];
+  let _topics: OffsetDeleteResponseTopic[] = [];
   _errorCode = r.int16();
   _throttleTimeMs = r.int32();
-  _topics = r.array(flex, (e) => readOffsetDeleteResponseOffsetDeleteResponseTopic(e, v, flex));
+  _topics = r.array(flex, (e) => readOffsetDeleteResponseTopic(e, v, flex));
   const o: OffsetDeleteResponse = { errorCode: _errorCode, throttleTimeMs: _throttleTimeMs, topics: _topics };
   return o;
 }
@@ -215,7 +215,7 @@ function readOffsetDeleteResponse(r: Reader, v: number, flex: boolean): OffsetDe
 function writeOffsetDeleteResponse(w: Writer, x: OffsetDeleteResponse, v: number, flex: boolean): void {
   w.int16(x.errorCode);
   w.int32(x.throttleTimeMs);
-  w.array(x.topics ?? nullNotAllowed("OffsetDeleteResponse.topics", v), flex, (ew, e) => { writeOffsetDeleteResponseOffsetDeleteResponseTopic(ew, e, v, flex); });
+  w.array(x.topics ?? nullNotAllowed("OffsetDeleteResponse.topics", v), flex, (ew, e) => { writeOffsetDeleteResponseTopic(ew, e, v, flex); });
 }
 
 /** Versions of OffsetDeleteResponse: the valid range, and the first flexible version. */

@@ -137,7 +137,7 @@ export function encodeDescribeTopicPartitionsRequest(w: Writer, x: DescribeTopic
   writeDescribeTopicPartitionsRequest(w, x, version, version >= 0);
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export interface DescribeTopicPartitionsResponsePartition {
   /** The partition error, or 0 if there was no error. */
   errorCode: number;
   /** The partition index. */
@@ -160,11 +160,11 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseP
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export function defaultDescribeTopicPartitionsResponsePartition(): DescribeTopicPartitionsResponsePartition {
   return { errorCode: 0, partitionIndex: 0, leaderId: 0, leaderEpoch: -1, replicaNodes: [], isrNodes: [], eligibleLeaderReplicas: null, lastKnownElr: null, offlineReplicas: [] };
 }
 
-export function isDefaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(x: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition): boolean {
+export function isDefaultDescribeTopicPartitionsResponsePartition(x: DescribeTopicPartitionsResponsePartition): boolean {
   return x.errorCode === 0 &&
     x.partitionIndex === 0 &&
     x.leaderId === 0 &&
@@ -177,7 +177,7 @@ export function isDefaultDescribeTopicPartitionsResponseDescribeTopicPartitionsR
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r: Reader, v: number, flex: boolean): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export function readDescribeTopicPartitionsResponsePartition(r: Reader, v: number, flex: boolean): DescribeTopicPartitionsResponsePartition {
   let _errorCode: number = 0;
   let _partitionIndex: number = 0;
   let _leaderId: number = 0;
@@ -198,27 +198,27 @@ export function readDescribeTopicPartitionsResponseDescribeTopicPartitionsRespon
   _offlineReplicas = r.array(flex, (e) => e.int32());
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition = { errorCode: _errorCode, partitionIndex: _partitionIndex, leaderId: _leaderId, leaderEpoch: _leaderEpoch, replicaNodes: _replicaNodes, isrNodes: _isrNodes, eligibleLeaderReplicas: _eligibleLeaderReplicas, lastKnownElr: _lastKnownElr, offlineReplicas: _offlineReplicas };
+  const o: DescribeTopicPartitionsResponsePartition = { errorCode: _errorCode, partitionIndex: _partitionIndex, leaderId: _leaderId, leaderEpoch: _leaderEpoch, replicaNodes: _replicaNodes, isrNodes: _isrNodes, eligibleLeaderReplicas: _eligibleLeaderReplicas, lastKnownElr: _lastKnownElr, offlineReplicas: _offlineReplicas };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, x: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition, v: number, flex: boolean): void {
+export function writeDescribeTopicPartitionsResponsePartition(w: Writer, x: DescribeTopicPartitionsResponsePartition, v: number, flex: boolean): void {
   w.int16(x.errorCode);
   w.int32(x.partitionIndex);
   w.int32(x.leaderId);
   w.int32(x.leaderEpoch);
-  w.array(x.replicaNodes ?? nullNotAllowed("DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.replicaNodes", v), flex, (ew, e) => { ew.int32(e); });
-  w.array(x.isrNodes ?? nullNotAllowed("DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.isrNodes", v), flex, (ew, e) => { ew.int32(e); });
+  w.array(x.replicaNodes ?? nullNotAllowed("DescribeTopicPartitionsResponsePartition.replicaNodes", v), flex, (ew, e) => { ew.int32(e); });
+  w.array(x.isrNodes ?? nullNotAllowed("DescribeTopicPartitionsResponsePartition.isrNodes", v), flex, (ew, e) => { ew.int32(e); });
   w.nullableArray(x.eligibleLeaderReplicas, flex, (ew, e) => { ew.int32(e); });
   w.nullableArray(x.lastKnownElr, flex, (ew, e) => { ew.int32(e); });
-  w.array(x.offlineReplicas ?? nullNotAllowed("DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.offlineReplicas", v), flex, (ew, e) => { ew.int32(e); });
+  w.array(x.offlineReplicas ?? nullNotAllowed("DescribeTopicPartitionsResponsePartition.offlineReplicas", v), flex, (ew, e) => { ew.int32(e); });
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
   }
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export interface DescribeTopicPartitionsResponseTopic {
   /** The topic error, or 0 if there was no error. */
   errorCode: number;
   /** The topic name. */
@@ -228,18 +228,18 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseT
   /** True if the topic is internal. */
   isInternal: boolean;
   /** Each partition in the topic. */
-  partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
+  partitions: DescribeTopicPartitionsResponsePartition[];
   /** 32-bit bitfield to represent authorized operations for this topic. */
   topicAuthorizedOperations: number;
   /** Tagged fields this version of Samsa does not know, kept and written back. */
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export function defaultDescribeTopicPartitionsResponseTopic(): DescribeTopicPartitionsResponseTopic {
   return { errorCode: 0, name: "", topicId: "AAAAAAAAAAAAAAAAAAAAAA", isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
 }
 
-export function isDefaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(x: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic): boolean {
+export function isDefaultDescribeTopicPartitionsResponseTopic(x: DescribeTopicPartitionsResponseTopic): boolean {
   return x.errorCode === 0 &&
     x.name === "" &&
     x.topicId === "AAAAAAAAAAAAAAAAAAAAAA" &&
@@ -249,32 +249,32 @@ export function isDefaultDescribeTopicPartitionsResponseDescribeTopicPartitionsR
     (x._unknownTaggedFields === undefined || x._unknownTaggedFields.length === 0);
 }
 
-export function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r: Reader, v: number, flex: boolean): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export function readDescribeTopicPartitionsResponseTopic(r: Reader, v: number, flex: boolean): DescribeTopicPartitionsResponseTopic {
   let _errorCode: number = 0;
   let _name: string | null = "";
   let _topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let _isInternal: boolean = false;
-  let _partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[] = [];
+  let _partitions: DescribeTopicPartitionsResponsePartition[] = [];
   let _topicAuthorizedOperations: number = -2147483648;
   _errorCode = r.int16();
   _name = r.nullableString(flex);
   _topicId = r.uuid();
   _isInternal = r.bool();
-  _partitions = r.array(flex, (e) => readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(e, v, flex));
+  _partitions = r.array(flex, (e) => readDescribeTopicPartitionsResponsePartition(e, v, flex));
   _topicAuthorizedOperations = r.int32();
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
-  const o: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic = { errorCode: _errorCode, name: _name, topicId: _topicId, isInternal: _isInternal, partitions: _partitions, topicAuthorizedOperations: _topicAuthorizedOperations };
+  const o: DescribeTopicPartitionsResponseTopic = { errorCode: _errorCode, name: _name, topicId: _topicId, isInternal: _isInternal, partitions: _partitions, topicAuthorizedOperations: _topicAuthorizedOperations };
   if (unknownTags !== undefined) o._unknownTaggedFields = unknownTags;
   return o;
 }
 
-export function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, x: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic, v: number, flex: boolean): void {
+export function writeDescribeTopicPartitionsResponseTopic(w: Writer, x: DescribeTopicPartitionsResponseTopic, v: number, flex: boolean): void {
   w.int16(x.errorCode);
   w.nullableString(x.name, flex);
   w.uuid(x.topicId);
   w.bool(x.isInternal);
-  w.array(x.partitions ?? nullNotAllowed("DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic.partitions", v), flex, (ew, e) => { writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(ew, e, v, flex); });
+  w.array(x.partitions ?? nullNotAllowed("DescribeTopicPartitionsResponseTopic.partitions", v), flex, (ew, e) => { writeDescribeTopicPartitionsResponsePartition(ew, e, v, flex); });
   w.int32(x.topicAuthorizedOperations);
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);
@@ -324,7 +324,7 @@ export interface DescribeTopicPartitionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
   throttleTimeMs: number;
   /** Each topic in the response. */
-  topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
+  topics: DescribeTopicPartitionsResponseTopic[];
   /** The next topic and partition index to fetch details for. */
   nextCursor: DescribeTopicPartitionsResponseCursor | null;
   /** Tagged fields this version of Samsa does not know, kept and written back. */
@@ -344,10 +344,10 @@ export function isDefaultDescribeTopicPartitionsResponse(x: DescribeTopicPartiti
 
 function readDescribeTopicPartitionsResponse(r: Reader, v: number, flex: boolean): DescribeTopicPartitionsResponse {
   let _throttleTimeMs: number = 0;
-  let _topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[] = [];
+  let _topics: DescribeTopicPartitionsResponseTopic[] = [];
   let _nextCursor: DescribeTopicPartitionsResponseCursor | null = null;
   _throttleTimeMs = r.int32();
-  _topics = r.array(flex, (e) => readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(e, v, flex));
+  _topics = r.array(flex, (e) => readDescribeTopicPartitionsResponseTopic(e, v, flex));
   _nextCursor = (r.int8() < 0 ? null : readDescribeTopicPartitionsResponseCursor(r, v, flex));
   let unknownTags: UnknownTaggedField[] | undefined;
   if (flex) unknownTags = r.taggedFields(null);
@@ -358,7 +358,7 @@ function readDescribeTopicPartitionsResponse(r: Reader, v: number, flex: boolean
 
 function writeDescribeTopicPartitionsResponse(w: Writer, x: DescribeTopicPartitionsResponse, v: number, flex: boolean): void {
   w.int32(x.throttleTimeMs);
-  w.array(x.topics ?? nullNotAllowed("DescribeTopicPartitionsResponse.topics", v), flex, (ew, e) => { writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(ew, e, v, flex); });
+  w.array(x.topics ?? nullNotAllowed("DescribeTopicPartitionsResponse.topics", v), flex, (ew, e) => { writeDescribeTopicPartitionsResponseTopic(ew, e, v, flex); });
   { const s = x.nextCursor; if (s === null) w.int8(-1); else { w.int8(1); writeDescribeTopicPartitionsResponseCursor(w, s, v, flex); } }
   if (flex) {
     w.taggedFields(null, x._unknownTaggedFields);

@@ -1,0 +1,123 @@
+/**
+ * One Samsa node: the controller (a quorum of one), the log manager, the replica manager and the
+ * socket server, wired together. Handlers reach every subsystem through this object.
+ */
+import { QuorumController } from '../controller/quorum-controller.js';
+import type { BrokerRegistration, MetadataImage } from '../controller/image.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { ServerConfig } from './config/server-config.js';
+import { FetchSessionCache } from './fetch/fetch-session-cache.js';
+import { Logger } from './logger.js';
+import { SocketServer } from './network/server.js';
+import { ProducerIdManager } from './producer-id-manager.js';
+import { ReplicaManager } from './replica-manager.js';
+import { BrokerRequestDispatcher } from './request-dispatcher.js';
+
+export interface ListenerAddress {
+  host: string;
+  port: number;
+}
+
+export class Broker {
+  private server: SocketServer | null = null;
+  private boundPort = 0;
+  private closed = false;
+  private readonly shutdown = new AbortController();
+
+  private constructor(
+    readonly config: ServerConfig,
+    readonly logger: Logger,
+    readonly controller: QuorumController,
+    readonly replicaManager: ReplicaManager,
+    readonly fetchSessions: FetchSessionCache,
+    readonly producerIds: ProducerIdManager,
+  ) {}
+
+  static async start(config: ServerConfig, logger = new Logger()): Promise<Broker> {
+    const listener = config.listeners[0]!;
+    if (!config.fsyncEnabled) {
+      logger.warn('samsa.log.fsync.enable=false: data is never fsynced; a machine crash can lose acknowledged writes');
+    }
+    const controller = await QuorumController.open({
+      dataDir: config.logDirs[0]!,
+      nodeId: config.nodeId,
+      listeners: config.advertisedListeners.length > 0 ? config.advertisedListeners : config.listeners,
+      config,
+      fsync: config.fsyncEnabled,
+    });
+    const replicaManager = await ReplicaManager.open(config, controller, logger);
+    const producerIds = new ProducerIdManager(controller, config.nodeId);
+    const broker = new Broker(config, logger, controller, replicaManager, new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), producerIds);
+    const server = new SocketServer(new BrokerRequestDispatcher(broker), {
+      maxFrameBytes: config.socketRequestMaxBytes,
+      maxInFlight: 100,
+      maxConnections: 10_000,
+      log: (level, msg) => logger.log(level, msg),
+    });
+    const addr = await server.listen(listener.host, listener.port);
+    broker.server = server;
+    broker.boundPort = addr.port;
+    return broker;
+  }
+
+  /** The address clients connect to (the first listener, with the port actually bound). */
+  get address(): ListenerAddress {
+    const l = this.config.listeners[0]!;
+    return { host: l.host, port: this.boundPort };
+  }
+
+  image(): MetadataImage {
+    return this.controller.image();
+  }
+
+  metadataVersionLevel(): number {
+    return this.image().metadataVersion;
+  }
+
+  metadataOffset(): bigint {
+    return BigInt(this.image().offset);
+  }
+
+  /**
+   * Where clients reach broker `b`. For this node the port actually bound is used, so that a
+   * listener on port 0 advertises the real port.
+   */
+  advertisedListenerOf(b: BrokerRegistration): ListenerAddress {
+    const l = b.listeners[0]!;
+    if (b.id === this.config.nodeId) {
+      const advertised = this.config.advertisedListeners[0] ?? this.config.listeners[0]!;
+      const port = advertised.port === 0 ? this.boundPort : advertised.port;
+      return { host: advertised.host === '0.0.0.0' || advertised.host === '' ? '127.0.0.1' : advertised.host, port };
+    }
+    return { host: l.host, port: l.port };
+  }
+
+  /** Creates topics with the broker's defaults (Metadata auto-creation); error code per name. */
+  async autoCreateTopics(names: string[]): Promise<Map<string, number>> {
+    const results = await this.controller.createTopics(
+      names.map((name) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] })),
+      false,
+    );
+    const out = new Map<string, number>();
+    for (const r of results) {
+      out.set(r.name, r.errorCode);
+      if (r.errorCode === ErrorCode.NONE) this.logger.info(`auto-created topic ${r.name} with ${r.numPartitions} partitions`);
+    }
+    return out;
+  }
+
+  /** Aborted when the broker starts shutting down: long-polling fetches answer at once. */
+  get shutdownSignal(): AbortSignal {
+    return this.shutdown.signal;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.shutdown.abort();
+    await this.server?.close();
+    this.fetchSessions.close();
+    await this.replicaManager.close();
+    await this.controller.close();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The handler table, indexed by API key. It is the only source of the versions this broker
+ * advertises in ApiVersions and accepts at dispatch.
+ */
+import type { ApiVersionsResponseApiVersion } from '../../protocol/messages/index.js';
+import type { Handler } from './handler.js';
+import { produceHandler } from './00-produce.js';
+import { fetchHandler } from './01-fetch.js';
+import { listOffsetsHandler } from './02-list-offsets.js';
+import { metadataHandler } from './03-metadata.js';
+import { apiVersionsHandler } from './18-api-versions.js';
+import { deleteRecordsHandler } from './21-delete-records.js';
+import { initProducerIdHandler } from './22-init-producer-id.js';
+import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
+import { describeLogDirsHandler } from './35-describe-log-dirs.js';
+import { describeClusterHandler } from './60-describe-cluster.js';
+import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
+
+// Each handler is typed by its own request and response; the table only needs the shared shape.
+const handlers: Array<Handler<any, any>> = [
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  metadataHandler,
+  apiVersionsHandler,
+  deleteRecordsHandler,
+  initProducerIdHandler,
+  offsetForLeaderEpochHandler,
+  describeLogDirsHandler,
+  describeClusterHandler,
+  describeTopicPartitionsHandler,
+]; // eslint-disable-line @typescript-eslint/no-explicit-any -- heterogeneous table, each entry checked by defineHandler
+
+export const handlerTable: ReadonlyArray<Handler<unknown, unknown> | undefined> = (() => {
+  const t: Array<Handler<unknown, unknown> | undefined> = [];
+  for (const h of handlers) {
+    if (t[h.api.key] !== undefined) throw new Error(`two handlers for API key ${h.api.key}`);
+    t[h.api.key] = h as Handler<unknown, unknown>;
+  }
+  return t;
+})();
+
+let cachedVersions: ApiVersionsResponseApiVersion[] | null = null;
+
+/** Every API this broker handles with its version range, in key order. */
+export function supportedApiVersions(): ApiVersionsResponseApiVersion[] {
+  if (cachedVersions === null) {
+    cachedVersions = [];
+    for (const h of handlerTable) {
+      if (h !== undefined) cachedVersions.push({ apiKey: h.api.key, minVersion: h.minVersion, maxVersion: h.maxVersion });
+    }
+  }
+  return cachedVersions;
+}

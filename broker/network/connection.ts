@@ -1,0 +1,183 @@
+/**
+ * One client connection: frames in, responses out in request order.
+ *
+ * Kafka clients match responses by correlation id but most also require them in request order on
+ * a connection, so every request takes a slot in a queue and a response leaves only when every
+ * earlier slot has. An acks=0 produce completes its slot with no bytes. Bounds: at most
+ * `maxInFlight` requests are being handled at once, and reading pauses while the socket's write
+ * buffer is over its high-water mark, so a client that does not read cannot grow our memory.
+ */
+import type { Socket } from 'node:net';
+import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+
+/** What the dispatcher returns for a frame: response bytes, nothing (acks=0), or a fatal error. */
+export type DispatchResult = Buffer[] | null;
+
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly localPort: number;
+  clientSoftwareName: string | null;
+  clientSoftwareVersion: string | null;
+}
+
+export interface RequestDispatcher {
+  /**
+   * Handles one frame. Resolves to the full response (size prefix included) or null for no
+   * response; rejects with a `CloseConnection` to drop the connection after earlier responses.
+   */
+  dispatch(frame: Buffer, conn: ConnectionInfo): DispatchResult | Promise<DispatchResult>;
+}
+
+/** Thrown by a dispatcher when Kafka's behaviour is to close the connection (bad header, ...). */
+export class CloseConnection extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'CloseConnection';
+  }
+}
+
+interface Slot {
+  done: boolean;
+  response: DispatchResult;
+  close: string | null;
+}
+
+export interface ConnectionOptions {
+  maxFrameBytes: number;
+  maxInFlight: number;
+  log: (level: 'info' | 'warn', msg: string) => void;
+}
+
+export class Connection implements ConnectionInfo {
+  clientSoftwareName: string | null = null;
+  clientSoftwareVersion: string | null = null;
+  readonly remoteAddress: string;
+  readonly localPort: number;
+
+  private readonly decoder: FrameDecoder;
+  private readonly slots: Slot[] = [];
+  private inFlight = 0;
+  private closing = false;
+  private readPausedForWrites = false;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly dispatcher: RequestDispatcher,
+    private readonly opts: ConnectionOptions,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.localPort = socket.localPort ?? 0;
+    this.decoder = new FrameDecoder(opts.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', () => {
+      // Resets from clients going away are routine; 'close' follows and cleans up.
+    });
+    socket.on('close', () => {
+      this.closing = true;
+      this.onClose(this);
+    });
+  }
+
+  /** Requests currently being handled or waiting for an earlier response. */
+  get pending(): number {
+    return this.slots.length;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    try {
+      this.decoder.push(chunk, (frame) => this.onFrame(frame));
+    } catch (e) {
+      if (e instanceof FrameTooLargeError) {
+        this.opts.log('warn', `connection ${this.remoteAddress}: ${e.message}; closing`);
+        this.close();
+        return;
+      }
+      throw e;
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closing) return;
+    const slot: Slot = { done: false, response: null, close: null };
+    this.slots.push(slot);
+    this.inFlight++;
+    if (this.inFlight >= this.opts.maxInFlight) this.socket.pause();
+    let result: DispatchResult | Promise<DispatchResult>;
+    try {
+      result = this.dispatcher.dispatch(frame, this);
+    } catch (e) {
+      this.complete(slot, null, e);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (r) => this.complete(slot, r, null),
+        (e: unknown) => this.complete(slot, null, e),
+      );
+    } else this.complete(slot, result, null);
+  }
+
+  private complete(slot: Slot, response: DispatchResult, error: unknown): void {
+    slot.done = true;
+    slot.response = response;
+    if (error !== null) {
+      slot.close = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof CloseConnection)) {
+        this.opts.log('warn', `connection ${this.remoteAddress}: request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
+    this.inFlight--;
+    this.flush();
+    if (this.inFlight < this.opts.maxInFlight && !this.readPausedForWrites && !this.closing) this.socket.resume();
+  }
+
+  /** Writes every completed response at the head of the queue, in order. */
+  private flush(): void {
+    if (this.slots.length === 0 || !this.slots[0]!.done) return;
+    this.socket.cork();
+    while (this.slots.length > 0 && this.slots[0]!.done) {
+      const slot = this.slots.shift()!;
+      if (slot.close !== null) {
+        this.opts.log('info', `connection ${this.remoteAddress}: closing: ${slot.close}`);
+        this.socket.uncork();
+        this.close();
+        return;
+      }
+      if (slot.response !== null && !this.closing) {
+        for (const b of slot.response) this.socket.write(b);
+      }
+    }
+    this.socket.uncork();
+    if (this.socket.writableNeedDrain && !this.readPausedForWrites) {
+      this.readPausedForWrites = true;
+      this.socket.pause();
+    }
+  }
+
+  private onDrain(): void {
+    if (!this.readPausedForWrites) return;
+    this.readPausedForWrites = false;
+    if (this.inFlight < this.opts.maxInFlight && !this.closing) this.socket.resume();
+  }
+
+  /** Ends the connection after what has been written so far. */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.slots.length = 0;
+    this.socket.end();
+    // A peer that never reads our FIN must not hold the socket open forever.
+    setTimeout(() => this.socket.destroy(), 5000).unref();
+  }
+
+  destroy(): void {
+    this.closing = true;
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The listener: accepts connections only once the broker can serve them, and on shutdown stops
+ * accepting, lets requests in flight finish (bounded by a timeout), then closes every socket.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { Connection, type ConnectionOptions, type RequestDispatcher } from './connection.js';
+
+export class SocketServer {
+  private server: Server | null = null;
+  private readonly connections = new Set<Connection>();
+  private nextId = 1;
+
+  constructor(
+    private readonly dispatcher: RequestDispatcher,
+    private readonly opts: ConnectionOptions & { maxConnections: number },
+  ) {}
+
+  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+      server.maxConnections = this.opts.maxConnections;
+      server.once('error', reject);
+      server.listen({ host, port, backlog: 1024 }, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.opts.log('warn', `listener error: ${e.message}`));
+        this.server = server;
+        const addr = server.address();
+        if (addr === null || typeof addr === 'string') reject(new Error('listener has no TCP address'));
+        else resolve({ host: addr.address, port: addr.port });
+      });
+    });
+  }
+
+  private accept(socket: Socket): void {
+    const conn = new Connection(this.nextId++, socket, this.dispatcher, this.opts, (c) => this.connections.delete(c));
+    this.connections.add(conn);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting, waits up to `graceMs` for in-flight requests, then closes every connection. */
+  async close(graceMs = 5000): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && [...this.connections].some((c) => c.pending > 0)) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (const c of this.connections) c.destroy();
+    this.connections.clear();
+    await closed;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The partitions this broker leads and their logs. Follows the metadata image: partitions of new
+ * topics get a log, deleted topics lose theirs. Produce appends and fetch reads go through here;
+ * delayed fetches watch partitions for appends.
+ *
+ * Every partition is led by this node today (a one-broker cluster); leadership and replication
+ * come with a multi-node cluster.
+ */
+import type { QuorumController } from '../controller/quorum-controller.js';
+import type { ImageChanges, MetadataImage, TopicImage } from '../controller/image.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { LogManager } from '../storage/log-manager.js';
+import type { PartitionLog } from '../storage/log/partition-log.js';
+import type { ServerConfig } from './config/server-config.js';
+import { effectiveTopicConfig, type TopicSettings } from './topic-settings.js';
+import type { Logger } from './logger.js';
+import { prepareBatches, type RecordError } from './produce/prepare-batches.js';
+
+export interface AppendOptions {
+  acks: number;
+  produceVersion: number;
+  transactionalId: string | null;
+}
+
+export interface AppendResult {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: number;
+  logAppendTime: number;
+  logStartOffset: number;
+  recordErrors: RecordError[];
+}
+
+function failure(errorCode: number, errorMessage: string | null = null, recordErrors: RecordError[] = []): AppendResult {
+  return { errorCode, errorMessage, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, recordErrors };
+}
+
+/** One partition led by this broker. */
+export class Partition {
+  private log: PartitionLog | null = null;
+  private opening: Promise<PartitionLog> | null = null;
+  private readonly watchers = new Set<() => void>();
+  /** Bytes appended since start: delayed fetches compare it to decide whether min_bytes is met. */
+  appendedBytes = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly topicId: string,
+    readonly index: number,
+    public leaderEpoch: number,
+    public settings: TopicSettings,
+    private readonly logs: LogManager,
+  ) {}
+
+  /** The open log, or null while it is still being opened. */
+  get openLog(): PartitionLog | null {
+    return this.log;
+  }
+
+  /** The log, opened on first use. */
+  getLog(): PartitionLog | Promise<PartitionLog> {
+    if (this.log !== null) return this.log;
+    this.opening ??= this.logs.getOrCreate(this.topic, this.index, this.topicId, this.settings.log).then((l) => {
+      this.log = l;
+      return l;
+    });
+    return this.opening;
+  }
+
+  watch(fn: () => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  notifyAppend(bytes: number): void {
+    this.appendedBytes += bytes;
+    for (const w of [...this.watchers]) w();
+  }
+}
+
+export class ReplicaManager {
+  private readonly topics = new Map<string, Partition[]>();
+  private unsubscribe: (() => void) | null = null;
+
+  private constructor(
+    private readonly config: ServerConfig,
+    readonly logs: LogManager,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(config: ServerConfig, controller: QuorumController, logger: Logger): Promise<ReplicaManager> {
+    const logs = await LogManager.open(config.logDirs[0]!, { fsyncEnabled: config.fsyncEnabled, logger: (msg) => logger.info(msg) });
+    const rm = new ReplicaManager(config, logs, logger);
+    const image = controller.image();
+    for (const t of image.topics.values()) rm.addTopic(t, image);
+    rm.unsubscribe = controller.onImage((img, changes) => rm.applyChanges(img, changes));
+    return rm;
+  }
+
+  private addTopic(t: TopicImage, image: MetadataImage): void {
+    const settings = effectiveTopicConfig(this.config, image.configs.get(`topic:${t.name}`));
+    const existing = this.topics.get(t.name) ?? [];
+    const parts = t.partitions.map((p) => {
+      const old = existing[p.partition];
+      if (old !== undefined && old.topicId === t.id) {
+        old.leaderEpoch = p.leaderEpoch;
+        old.settings = settings;
+        return old;
+      }
+      return new Partition(t.name, t.id, p.partition, p.leaderEpoch, settings, this.logs);
+    });
+    this.topics.set(t.name, parts);
+  }
+
+  private applyChanges(image: MetadataImage, changes: ImageChanges): void {
+    for (const name of changes.deletedTopics) {
+      this.topics.delete(name);
+      this.logs.deleteTopic(name).catch((e: unknown) => this.logger.error(`deleting logs of topic ${name}: ${String(e)}`));
+    }
+    for (const name of [...changes.createdTopics, ...changes.changedTopics]) {
+      const t = image.topics.get(name);
+      if (t) this.addTopic(t, image);
+    }
+    for (const name of changes.changedConfigs) {
+      const t = image.topics.get(name);
+      if (!t) continue;
+      const settings = effectiveTopicConfig(this.config, image.configs.get(`topic:${name}`));
+      for (const p of this.topics.get(name) ?? []) {
+        p.settings = settings;
+        p.openLog?.updateConfig(settings.log);
+      }
+    }
+  }
+
+  partition(topic: string, index: number): Partition | undefined {
+    return this.topics.get(topic)?.[index];
+  }
+
+  partitionsOf(topic: string): readonly Partition[] {
+    return this.topics.get(topic) ?? [];
+  }
+
+  /**
+   * Validates and appends one partition's records. Offsets are assigned before this returns when
+   * the log is open (always, after the first use), so appends keep the order they were called in.
+   */
+  appendRecords(topic: string, index: number, records: Buffer, opts: AppendOptions): Promise<AppendResult> {
+    const partition = this.partition(topic, index);
+    if (partition === undefined) return Promise.resolve(failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+    const log = partition.getLog();
+    if (log instanceof Promise) return log.then((l) => this.appendToLog(partition, l, records, opts));
+    return this.appendToLog(partition, log, records, opts);
+  }
+
+  private async appendToLog(partition: Partition, log: PartitionLog, records: Buffer, opts: AppendOptions): Promise<AppendResult> {
+    const prepared = prepareBatches(records, opts.produceVersion, partition.settings);
+    if (prepared.errorCode !== ErrorCode.NONE) return failure(prepared.errorCode, prepared.errorMessage, prepared.recordErrors);
+    const logAppendTime = partition.settings.logAppendTime ? Date.now() : undefined;
+    const outcome = log.append(prepared.records, prepared.batches, {
+      leaderEpoch: partition.leaderEpoch,
+      logAppendTime,
+      requireDurable: opts.acks === -1,
+    });
+    if ('errorCode' in outcome) return failure(outcome.errorCode, outcome.errorMessage ?? null);
+    if ('duplicate' in outcome) {
+      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: outcome.baseOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, recordErrors: [] };
+    }
+    try {
+      await outcome.written;
+      partition.notifyAppend(prepared.records.length);
+      if (opts.acks === -1) await outcome.durable;
+    } catch (e) {
+      this.logger.error(`append to ${partition.topic}-${partition.index} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return failure(ErrorCode.KAFKA_STORAGE_ERROR, 'the log could not be written');
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      baseOffset: outcome.baseOffset,
+      logAppendTime: logAppendTime ?? -1,
+      logStartOffset: outcome.logStartOffset,
+      recordErrors: [],
+    };
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    await this.logs.closeAll();
+  }
+}

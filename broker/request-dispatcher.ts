@@ -1,0 +1,111 @@
+/**
+ * From frame to response bytes: reads the request header, checks the API and version against the
+ * handler table, decodes, calls the handler and encodes the response behind its header and size.
+ *
+ * Kafka's rules for bad requests (RequestContext.parseRequest): an ApiVersions request of a
+ * version we do not speak gets an UNSUPPORTED_VERSION answer in v0 listing what we do speak
+ * (KIP-511); any other unknown API key, unsupported version or undecodable body closes the
+ * connection, since the client cannot be answered in a format it expects.
+ */
+import { ProtocolError } from '../protocol/codec/errors.js';
+import { Reader } from '../protocol/codec/reader.js';
+import { Writer } from '../protocol/codec/writer.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import {
+  ApiKey,
+  decodeRequestHeader,
+  encodeApiVersionsResponse,
+  encodeResponseHeader,
+  requestHeaderVersion,
+  responseHeaderVersion,
+  type RequestHeader,
+} from '../protocol/messages/index.js';
+import type { Broker } from './broker.js';
+import { handlerTable, supportedApiVersions } from './handlers/index.js';
+import { NO_RESPONSE, type Handler, type RequestContext } from './handlers/handler.js';
+import { CloseConnection, type ConnectionInfo, type DispatchResult, type RequestDispatcher } from './network/connection.js';
+
+export class BrokerRequestDispatcher implements RequestDispatcher {
+  constructor(private readonly broker: Broker) {}
+
+  dispatch(frame: Buffer, conn: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
+    if (frame.length < 8) throw this.reject(conn, 'short-frame', `frame of ${frame.length} bytes is too short for a request header`);
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const correlationId = frame.readInt32BE(4);
+    const handler = handlerTable[apiKey];
+    if (handler === undefined) throw this.reject(conn, `api-${apiKey}`, `unknown API key ${apiKey}`);
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === ApiKey.ApiVersions) return this.unsupportedApiVersions(correlationId);
+      throw this.reject(conn, `version-${apiKey}-${apiVersion}`, `${handler.api.name} v${apiVersion} is not supported (${handler.minVersion}-${handler.maxVersion})`);
+    }
+    const r = new Reader(frame);
+    let header: RequestHeader;
+    let request: unknown;
+    try {
+      header = decodeRequestHeader(r, requestHeaderVersion(apiKey, apiVersion));
+      request = handler.api.decodeRequest(r, apiVersion);
+    } catch (e) {
+      if (e instanceof ProtocolError) throw this.reject(conn, `decode-${apiKey}`, `malformed ${handler.api.name} v${apiVersion} request: ${e.message}`);
+      throw e;
+    }
+    const ctx: RequestContext = { broker: this.broker, connection: conn, header, apiVersion };
+    let result: unknown;
+    try {
+      result = handler.handle(request, ctx);
+    } catch (e) {
+      return this.failed(handler, request, ctx, e);
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (resp: unknown) => this.respond(handler, ctx, resp),
+        (e: unknown) => this.failed(handler, request, ctx, e),
+      );
+    }
+    return this.respond(handler, ctx, result);
+  }
+
+  private reject(conn: ConnectionInfo, key: string, reason: string): CloseConnection {
+    this.broker.logger.once('warn', `${conn.remoteAddress}/${key}`, `closing connection from ${conn.remoteAddress}: ${reason}`);
+    return new CloseConnection(reason);
+  }
+
+  private failed(handler: Handler<unknown, unknown>, request: unknown, ctx: RequestContext, e: unknown): DispatchResult {
+    const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    this.broker.logger.error(`${handler.api.name} v${ctx.apiVersion} from ${ctx.connection.remoteAddress} failed: ${msg}`);
+    return this.respond(handler, ctx, handler.errorResponse(request, ErrorCode.UNKNOWN_SERVER_ERROR, ctx));
+  }
+
+  private respond(handler: Handler<unknown, unknown>, ctx: RequestContext, response: unknown): DispatchResult {
+    if (response === NO_RESPONSE) return null;
+    const w = new Writer(1024);
+    const setSize = w.reserveInt32();
+    const apiKey = handler.api.key;
+    encodeResponseHeader(w, { correlationId: ctx.header.correlationId }, responseHeaderVersion(apiKey, ctx.apiVersion));
+    handler.api.encodeResponse(w, response, ctx.apiVersion);
+    setSize(w.length - 4);
+    return w.finish();
+  }
+
+  /** KIP-511: an ApiVersions version we do not know is answered in v0 with what we support. */
+  private unsupportedApiVersions(correlationId: number): DispatchResult {
+    const w = new Writer(1024);
+    const setSize = w.reserveInt32();
+    encodeResponseHeader(w, { correlationId }, 0);
+    encodeApiVersionsResponse(
+      w,
+      {
+        errorCode: ErrorCode.UNSUPPORTED_VERSION,
+        apiKeys: supportedApiVersions(),
+        throttleTimeMs: 0,
+        supportedFeatures: [],
+        finalizedFeaturesEpoch: -1n,
+        finalizedFeatures: [],
+        zkMigrationReady: false,
+      },
+      0,
+    );
+    setSize(w.length - 4);
+    return w.finish();
+  }
+}

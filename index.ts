@@ -1,0 +1,38 @@
+/**
+ * Samsa as a library: `startBroker()` runs a broker in this process through the same code path as
+ * `samsa start`, for test suites that want a Kafka without a separate process.
+ */
+import { Broker } from './broker/broker.js';
+import { loadServerConfig } from './broker/config/server-config.js';
+import { Logger, type LogLevel } from './broker/logger.js';
+
+export interface StartBrokerOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  host?: string;
+  /** Where logs and metadata live. */
+  dataDir: string;
+  /** Any server.properties setting, by Kafka's name. */
+  overrides?: Record<string, string>;
+  logLevel?: LogLevel;
+}
+
+export interface RunningBroker {
+  host: string;
+  port: number;
+  /** `host:port`, ready for a client's bootstrap servers. */
+  bootstrap: string;
+  close(): Promise<void>;
+}
+
+export async function startBroker(opts: StartBrokerOptions): Promise<RunningBroker> {
+  const overrides: Record<string, string> = { ...opts.overrides, 'log.dirs': opts.dataDir, 'samsa.listener.port': String(opts.port ?? 0) };
+  if (opts.host !== undefined) overrides['listeners'] = `PLAINTEXT://${opts.host}:${opts.port ?? 0}`;
+  const config = loadServerConfig({ overrides });
+  const broker = await Broker.start(config, new Logger(opts.logLevel ?? 'warn'));
+  const { host, port } = broker.address;
+  return { host, port, bootstrap: `${host}:${port}`, close: () => broker.close() };
+}
+
+export { Broker } from './broker/broker.js';
+export type { ServerConfig } from './broker/config/server-config.js';

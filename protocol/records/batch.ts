@@ -1,0 +1,400 @@
+/**
+ * Record batches, magic 2 (Kafka's DefaultRecordBatch). Layout, big-endian:
+ *
+ *   0  baseOffset int64          27 baseTimestamp int64
+ *   8  batchLength int32         35 maxTimestamp int64
+ *  12  partitionLeaderEpoch int32 43 producerId int64
+ *  16  magic int8 (= 2)          51 producerEpoch int16
+ *  17  crc uint32 (CRC-32C of    53 baseSequence int32
+ *      bytes 21..end)            57 recordCount int32
+ *  21  attributes int16          61 records...
+ *  23  lastOffsetDelta int32
+ *
+ * batchLength counts the bytes after itself (so a batch is batchLength + 12 bytes). attributes:
+ * bits 0-2 compression, bit 3 timestamp type (1 = LogAppendTime), bit 4 transactional, bit 5
+ * control, bit 6 delete horizon set. Each record: varint length, int8 attributes, varlong
+ * timestampDelta, varint offsetDelta, varint keyLength + key, varint valueLength + value, varint
+ * header count, then per header varint keyLength + key, varint valueLength + value (-1 = null).
+ *
+ * The produce and fetch paths treat batches as opaque: `scanBatches` validates headers and CRCs
+ * without touching records; base offset and leader epoch sit outside the CRC and are rewritten in
+ * place. Offsets and timestamps are JS numbers, checked to stay within 2^53.
+ */
+import { ProtocolError } from '../codec/errors.js';
+import { compress, decompress } from './compression.js';
+import { crc32c } from './crc.js';
+
+export const BATCH_OVERHEAD = 61;
+/** Bytes before batchLength's coverage starts: baseOffset + batchLength. */
+export const LOG_OVERHEAD = 12;
+export const MAGIC_OFFSET = 16;
+const CRC_OFFSET = 17;
+const ATTRIBUTES_OFFSET = 21;
+const LAST_OFFSET_DELTA_OFFSET = 23;
+const BASE_TIMESTAMP_OFFSET = 27;
+const MAX_TIMESTAMP_OFFSET = 35;
+const PRODUCER_ID_OFFSET = 43;
+const PRODUCER_EPOCH_OFFSET = 51;
+const BASE_SEQUENCE_OFFSET = 53;
+const RECORD_COUNT_OFFSET = 57;
+const PARTITION_LEADER_EPOCH_OFFSET = 12;
+
+export const ATTR_COMPRESSION_MASK = 0x07;
+export const ATTR_LOG_APPEND_TIME = 0x08;
+export const ATTR_TRANSACTIONAL = 0x10;
+export const ATTR_CONTROL = 0x20;
+
+/** Header facts of one batch and where it sits in the buffer that was scanned. */
+export interface BatchInfo {
+  position: number;
+  size: number;
+  baseOffset: number;
+  lastOffsetDelta: number;
+  recordCount: number;
+  attributes: number;
+  compression: number;
+  timestampType: 0 | 1;
+  isTransactional: boolean;
+  isControl: boolean;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  partitionLeaderEpoch: number;
+}
+
+function corrupt(msg: string): ProtocolError {
+  return new ProtocolError('CORRUPT_RECORD', msg);
+}
+
+function safeInt64(buf: Buffer, at: number, what: string): number {
+  const v = buf.readBigInt64BE(at);
+  if (v > 9007199254740991n || v < -9007199254740991n) throw corrupt(`${what} ${v} is beyond 2^53`);
+  return Number(v);
+}
+
+export function readBatchInfo(buf: Buffer, pos: number): BatchInfo {
+  const batchLength = buf.readInt32BE(pos + 8);
+  const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
+  return {
+    position: pos,
+    size: batchLength + LOG_OVERHEAD,
+    baseOffset: safeInt64(buf, pos, 'base offset'),
+    lastOffsetDelta: buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET),
+    recordCount: buf.readInt32BE(pos + RECORD_COUNT_OFFSET),
+    attributes,
+    compression: attributes & ATTR_COMPRESSION_MASK,
+    timestampType: attributes & ATTR_LOG_APPEND_TIME ? 1 : 0,
+    isTransactional: (attributes & ATTR_TRANSACTIONAL) !== 0,
+    isControl: (attributes & ATTR_CONTROL) !== 0,
+    baseTimestamp: safeInt64(buf, pos + BASE_TIMESTAMP_OFFSET, 'base timestamp'),
+    maxTimestamp: safeInt64(buf, pos + MAX_TIMESTAMP_OFFSET, 'max timestamp'),
+    producerId: safeInt64(buf, pos + PRODUCER_ID_OFFSET, 'producer id'),
+    producerEpoch: buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET),
+    baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET),
+    partitionLeaderEpoch: buf.readInt32BE(pos + PARTITION_LEADER_EPOCH_OFFSET),
+  };
+}
+
+export interface ScanOptions {
+  /** Stop quietly at a trailing partial batch (fetch responses and torn log tails have them). */
+  allowPartialTail?: boolean;
+  /** Skip CRC checks (the log re-reading batches it validated itself). */
+  skipCrc?: boolean;
+}
+
+/**
+ * Validates a concatenation of v2 batches (sizes, magic, CRC-32C, counts) and returns their
+ * headers. No record is decoded and nothing is copied.
+ */
+export function scanBatches(buf: Buffer, opts: ScanOptions = {}): BatchInfo[] {
+  const out: BatchInfo[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const left = buf.length - pos;
+    if (left < BATCH_OVERHEAD) {
+      if (opts.allowPartialTail) break;
+      throw corrupt(`${left} trailing bytes are too few for a record batch`);
+    }
+    const batchLength = buf.readInt32BE(pos + 8);
+    const size = batchLength + LOG_OVERHEAD;
+    if (batchLength < BATCH_OVERHEAD - LOG_OVERHEAD) throw corrupt(`batch length ${batchLength} at byte ${pos} is below the minimum`);
+    if (size > left) {
+      if (opts.allowPartialTail) break;
+      throw corrupt(`batch of ${size} bytes at byte ${pos} overruns the ${left} bytes left`);
+    }
+    const magic = buf[pos + MAGIC_OFFSET]!;
+    if (magic !== 2) throw new ProtocolError('UNSUPPORTED_MAGIC', `record batch magic ${magic} at byte ${pos}; expected 2`);
+    if (!opts.skipCrc) {
+      const stored = buf.readUInt32BE(pos + CRC_OFFSET);
+      const computed = crc32c(buf, pos + ATTRIBUTES_OFFSET, pos + size);
+      if (stored !== computed) throw corrupt(`record batch at byte ${pos} has CRC ${stored.toString(16)}, computed ${computed.toString(16)}`);
+    }
+    const info = readBatchInfo(buf, pos);
+    if (info.compression > 4) throw new ProtocolError('UNSUPPORTED_COMPRESSION', `unknown compression type ${info.compression} in batch at byte ${pos}`);
+    if (info.recordCount < 0) throw corrupt(`negative record count ${info.recordCount}`);
+    if (info.lastOffsetDelta < 0) throw corrupt(`negative last offset delta ${info.lastOffsetDelta}`);
+    if (info.compression === 0 && info.recordCount > size - BATCH_OVERHEAD) throw corrupt(`record count ${info.recordCount} cannot fit in ${size} bytes`);
+    out.push(info);
+    pos += size;
+  }
+  return out;
+}
+
+export function setBaseOffset(buf: Buffer, position: number, offset: number): void {
+  buf.writeBigInt64BE(BigInt(offset), position);
+}
+
+export function setPartitionLeaderEpoch(buf: Buffer, position: number, epoch: number): void {
+  buf.writeInt32BE(epoch, position + PARTITION_LEADER_EPOCH_OFFSET);
+}
+
+/** Marks a batch LogAppendTime with `timestamp` as its max timestamp and recomputes its CRC. */
+export function setLogAppendTime(buf: Buffer, position: number, timestamp: number): void {
+  const size = buf.readInt32BE(position + 8) + LOG_OVERHEAD;
+  buf.writeInt16BE(buf.readInt16BE(position + ATTRIBUTES_OFFSET) | ATTR_LOG_APPEND_TIME, position + ATTRIBUTES_OFFSET);
+  buf.writeBigInt64BE(BigInt(timestamp), position + MAX_TIMESTAMP_OFFSET);
+  buf.writeUInt32BE(crc32c(buf, position + ATTRIBUTES_OFFSET, position + size), position + CRC_OFFSET);
+}
+
+// ---- records ---------------------------------------------------------------------------------
+
+export interface RecordHeader {
+  key: string;
+  value: Buffer | null;
+}
+
+export interface Record {
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+}
+
+/** Fast zig-zag varint reading over a bounded region; every length is checked against `end`. */
+class VarReader {
+  constructor(
+    readonly buf: Buffer,
+    public pos: number,
+    readonly end: number,
+  ) {}
+
+  varint(): number {
+    let u = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (this.pos >= this.end) throw new ProtocolError('TRUNCATED', 'varint runs past the record');
+      const b = this.buf[this.pos++]!;
+      u |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return (u >>> 1) ^ -(u & 1);
+    }
+    throw new ProtocolError('INVALID_VARINT', 'varint longer than 5 bytes in a record');
+  }
+
+  varlong(): number {
+    let u = 0n;
+    for (let shift = 0n; shift < 70n; shift += 7n) {
+      if (this.pos >= this.end) throw new ProtocolError('TRUNCATED', 'varlong runs past the record');
+      const b = this.buf[this.pos++]!;
+      u |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return Number((u >> 1n) ^ -(u & 1n));
+    }
+    throw new ProtocolError('INVALID_VARINT', 'varlong longer than 10 bytes in a record');
+  }
+
+  bytes(): Buffer | null {
+    const n = this.varint();
+    if (n < 0) return null;
+    if (n > this.end - this.pos) throw corrupt(`record field of ${n} bytes overruns the record`);
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+}
+
+/** The records area of a batch, decompressed when needed. */
+function recordsArea(buf: Buffer, b: BatchInfo): Buffer {
+  const area = buf.subarray(b.position + BATCH_OVERHEAD, b.position + b.size);
+  return b.compression === 0 ? area : decompress(b.compression, area);
+}
+
+/** Decodes every record of a batch (decompressing it if needed). */
+export function readRecords(buf: Buffer, b: BatchInfo): Record[] {
+  const area = recordsArea(buf, b);
+  const r = new VarReader(area, 0, area.length);
+  const out: Record[] = [];
+  for (let i = 0; i < b.recordCount; i++) {
+    const len = r.varint();
+    if (len < 0 || len > r.end - r.pos) throw corrupt(`record of ${len} bytes overruns the batch`);
+    const rec = new VarReader(area, r.pos, r.pos + len);
+    rec.pos++; // attributes: unused in v2
+    const timestampDelta = rec.varlong();
+    const offsetDelta = rec.varint();
+    const key = rec.bytes();
+    const value = rec.bytes();
+    const headerCount = rec.varint();
+    if (headerCount < 0 || headerCount > rec.end - rec.pos) throw corrupt(`header count ${headerCount} overruns the record`);
+    const headers: RecordHeader[] = [];
+    for (let h = 0; h < headerCount; h++) {
+      const hk = rec.bytes();
+      if (hk === null) throw corrupt('null header key');
+      headers.push({ key: hk.toString('utf8'), value: rec.bytes() });
+    }
+    out.push({ offset: b.baseOffset + offsetDelta, timestamp: b.baseTimestamp + timestampDelta, key, value, headers });
+    r.pos += len;
+  }
+  return out;
+}
+
+/** Whether any record of batch `b` has a null key (compacted topics reject those). */
+export function recordsHaveNullKey(buf: Buffer, b: BatchInfo): boolean {
+  const area = recordsArea(buf, b);
+  const r = new VarReader(area, 0, area.length);
+  for (let i = 0; i < b.recordCount; i++) {
+    const len = r.varint();
+    if (len < 0 || len > r.end - r.pos) throw corrupt(`record of ${len} bytes overruns the batch`);
+    const rec = new VarReader(area, r.pos, r.pos + len);
+    rec.pos++;
+    rec.varlong();
+    rec.varint();
+    if (rec.varint() < 0) return true;
+    r.pos += len;
+  }
+  return false;
+}
+
+// ---- building --------------------------------------------------------------------------------
+
+export interface RecordInput {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: RecordHeader[];
+  timestamp: number;
+  offsetDelta?: number;
+}
+
+export interface BuildBatchOptions {
+  baseOffset: number;
+  records: RecordInput[];
+  compression?: number;
+  producerId?: number;
+  producerEpoch?: number;
+  baseSequence?: number;
+  isTransactional?: boolean;
+  isControl?: boolean;
+  partitionLeaderEpoch?: number;
+  logAppendTime?: boolean;
+}
+
+function varintSize(v: number): number {
+  let u = ((v << 1) ^ (v >> 31)) >>> 0;
+  let n = 1;
+  while (u >= 0x80) {
+    u >>>= 7;
+    n++;
+  }
+  return n;
+}
+
+function varlongBytes(v: number): number[] {
+  let u = BigInt.asUintN(64, (BigInt(v) << 1n) ^ (BigInt(v) >> 63n));
+  const out: number[] = [];
+  while (u >= 0x80n) {
+    out.push(Number(u & 0x7fn) | 0x80);
+    u >>= 7n;
+  }
+  out.push(Number(u));
+  return out;
+}
+
+class GrowBuffer {
+  buf = Buffer.allocUnsafe(1024);
+  pos = 0;
+  ensure(n: number): void {
+    if (this.buf.length - this.pos >= n) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+  varint(v: number): void {
+    this.ensure(5);
+    let u = ((v << 1) ^ (v >> 31)) >>> 0;
+    while (u >= 0x80) {
+      this.buf[this.pos++] = (u & 0x7f) | 0x80;
+      u >>>= 7;
+    }
+    this.buf[this.pos++] = u;
+  }
+  bytes(b: Buffer | null): void {
+    if (b === null) {
+      this.varint(-1);
+      return;
+    }
+    this.varint(b.length);
+    this.ensure(b.length);
+    b.copy(this.buf, this.pos);
+    this.pos += b.length;
+  }
+  raw(bytes: number[]): void {
+    this.ensure(bytes.length);
+    for (const x of bytes) this.buf[this.pos++] = x;
+  }
+}
+
+/** Encodes a v2 batch (compressing its records when asked) with a valid CRC. */
+export function buildBatch(opts: BuildBatchOptions): Buffer {
+  const records = opts.records;
+  const baseTimestamp = records.length > 0 ? records[0]!.timestamp : -1;
+  let maxTimestamp = -1;
+  const body = new GrowBuffer();
+  records.forEach((rec, i) => {
+    const delta = rec.offsetDelta ?? i;
+    if (rec.timestamp > maxTimestamp) maxTimestamp = rec.timestamp;
+    const ts = varlongBytes(rec.timestamp - baseTimestamp);
+    const keyLen = rec.key === null ? 1 : varintSize(rec.key.length) + rec.key.length;
+    const valLen = rec.value === null ? 1 : varintSize(rec.value.length) + rec.value.length;
+    const headers = rec.headers ?? [];
+    let hLen = varintSize(headers.length);
+    const hKeys = headers.map((h) => Buffer.from(h.key, 'utf8'));
+    headers.forEach((h, k) => {
+      hLen += varintSize(hKeys[k]!.length) + hKeys[k]!.length + (h.value === null ? 1 : varintSize(h.value.length) + h.value.length);
+    });
+    const len = 1 + ts.length + varintSize(delta) + keyLen + valLen + hLen;
+    body.varint(len);
+    body.raw([0]);
+    body.raw(ts);
+    body.varint(delta);
+    body.bytes(rec.key);
+    body.bytes(rec.value);
+    body.varint(headers.length);
+    headers.forEach((h, k) => {
+      body.bytes(hKeys[k]!);
+      body.bytes(h.value);
+    });
+  });
+  const compression = opts.compression ?? 0;
+  const area = compress(compression, body.buf.subarray(0, body.pos));
+  const size = BATCH_OVERHEAD + area.length;
+  const out = Buffer.allocUnsafe(size);
+  out.writeBigInt64BE(BigInt(opts.baseOffset), 0);
+  out.writeInt32BE(size - LOG_OVERHEAD, 8);
+  out.writeInt32BE(opts.partitionLeaderEpoch ?? -1, PARTITION_LEADER_EPOCH_OFFSET);
+  out[MAGIC_OFFSET] = 2;
+  let attributes = compression;
+  if (opts.logAppendTime) attributes |= ATTR_LOG_APPEND_TIME;
+  if (opts.isTransactional) attributes |= ATTR_TRANSACTIONAL;
+  if (opts.isControl) attributes |= ATTR_CONTROL;
+  out.writeInt16BE(attributes, ATTRIBUTES_OFFSET);
+  const lastDelta = records.length > 0 ? (records[records.length - 1]!.offsetDelta ?? records.length - 1) : 0;
+  out.writeInt32BE(lastDelta, LAST_OFFSET_DELTA_OFFSET);
+  out.writeBigInt64BE(BigInt(baseTimestamp), BASE_TIMESTAMP_OFFSET);
+  out.writeBigInt64BE(BigInt(maxTimestamp), MAX_TIMESTAMP_OFFSET);
+  out.writeBigInt64BE(BigInt(opts.producerId ?? -1), PRODUCER_ID_OFFSET);
+  out.writeInt16BE(opts.producerEpoch ?? -1, PRODUCER_EPOCH_OFFSET);
+  out.writeInt32BE(opts.baseSequence ?? -1, BASE_SEQUENCE_OFFSET);
+  out.writeInt32BE(records.length, RECORD_COUNT_OFFSET);
+  area.copy(out, BATCH_OVERHEAD);
+  out.writeUInt32BE(crc32c(out, ATTRIBUTES_OFFSET, size), CRC_OFFSET);
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * Runs a real `bin/samsa start` process for compat tests: a free port, a temporary data dir,
+ * readiness from the `samsa ready on host:port` line, and stop/restart that keep the data dir.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('repository root not found');
+    dir = up;
+  }
+  return dir;
+}
+
+export const repoRoot = findRoot();
+export const samsaBin = join(repoRoot, 'bin', 'samsa');
+
+/** The test runner's environment without its module hooks, which must not load into the broker. */
+export function brokerEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['NODE_OPTIONS'];
+  return env;
+}
+
+export interface SamsaOptions {
+  /** server.properties settings, by Kafka's name. */
+  overrides?: Record<string, string>;
+  /** Reuse a data dir (for restarts); a fresh temp dir otherwise. */
+  dataDir?: string;
+  /** Fixed port; 0 (default) picks a free one. */
+  port?: number;
+  /** Extra CLI arguments. */
+  args?: string[];
+}
+
+export class SamsaProcess {
+  port = 0;
+  host = '127.0.0.1';
+  /** Everything the process wrote to stderr (its log). */
+  stderr = '';
+  private child: ChildProcess | null = null;
+  private exited: Promise<number | null> = Promise.resolve(null);
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly opts: SamsaOptions,
+  ) {}
+
+  static async start(opts: SamsaOptions = {}): Promise<SamsaProcess> {
+    const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'samsa-compat-'));
+    const p = new SamsaProcess(dataDir, opts);
+    await p.launch(opts.port ?? 0);
+    return p;
+  }
+
+  get bootstrap(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  private launch(port: number): Promise<void> {
+    const args = ['start', '--port', String(port), '--data-dir', this.dataDir];
+    for (const [k, v] of Object.entries(this.opts.overrides ?? {})) args.push('--override', `${k}=${v}`);
+    args.push(...(this.opts.args ?? []));
+    const child = spawn(samsaBin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: brokerEnv() });
+    this.child = child;
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString('utf8');
+      if (this.stderr.length > 1_000_000) this.stderr = this.stderr.slice(-500_000);
+    });
+    return new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`samsa did not become ready in 30 s:\n${this.stderr}`)), 30_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString('utf8');
+        const m = /samsa ready on (\S+):(\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          this.host = m[1]!;
+          this.port = Number(m[2]);
+          resolve();
+        }
+      });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`samsa exited with ${code} before it was ready:\n${this.stderr}`));
+      });
+    });
+  }
+
+  /** Sends `signal` and waits for the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child === null) return null;
+    this.child.kill(signal);
+    const code = await this.exited;
+    this.child = null;
+    return code;
+  }
+
+  /** Stops (SIGTERM, or SIGKILL for a crash) and starts again on the same port and data dir. */
+  async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const port = this.port;
+    await this.stop(signal);
+    await this.launch(port);
+  }
+
+  /** Stops the process and removes its data dir. */
+  async close(): Promise<void> {
+    await this.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

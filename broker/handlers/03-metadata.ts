@@ -15,7 +15,7 @@ import {
   type MetadataResponseTopic,
 } from '../../protocol/messages/index.js';
 import type { MetadataImage, TopicImage } from '../../controller/image.js';
-import { ZERO_UUID } from '../topic-names.js';
+import { topicNameError, ZERO_UUID } from '../topic-names.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 const AUTH_OPS_NOT_REQUESTED = -2147483648;
@@ -60,7 +60,7 @@ async function handle(req: MetadataRequest, ctx: RequestContext): Promise<Metada
     // Create what is missing first (one controller round for all), then answer from the new image.
     const missing = new Set<string>();
     for (const rt of req.topics!) {
-      if (rt.name !== null && rt.name !== '' && !image.topics.has(rt.name)) missing.add(rt.name);
+      if (rt.name !== null && rt.name !== '' && !image.topics.has(rt.name) && topicNameError(rt.name) === null) missing.add(rt.name);
     }
     const creationErrors = new Map<string, number>();
     if (missing.size > 0 && allowAutoCreate && broker.config.autoCreateTopicsEnable) {
@@ -76,6 +76,7 @@ async function handle(req: MetadataRequest, ctx: RequestContext): Promise<Metada
       }
       const t = image.topics.get(rt.name);
       if (t) topics.push(topicEntry(t, v, image));
+      else if (topicNameError(rt.name) !== null) topics.push(errorTopic(rt.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
       else topics.push(errorTopic(rt.name, ZERO_UUID, creationErrors.get(rt.name) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
     }
   }

@@ -8,6 +8,7 @@ import { produceHandler } from './00-produce.js';
 import { fetchHandler } from './01-fetch.js';
 import { listOffsetsHandler } from './02-list-offsets.js';
 import { metadataHandler } from './03-metadata.js';
+import { findCoordinatorHandler } from './10-find-coordinator.js';
 import { apiVersionsHandler } from './18-api-versions.js';
 import { createTopicsHandler } from './19-create-topics.js';
 import { deleteTopicsHandler } from './20-delete-topics.js';
@@ -28,6 +29,7 @@ const handlers: Array<Handler<any, any>> = [
   fetchHandler,
   listOffsetsHandler,
   metadataHandler,
+  findCoordinatorHandler,
   apiVersionsHandler,
   createTopicsHandler,
   deleteTopicsHandler,

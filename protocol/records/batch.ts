@@ -244,6 +244,8 @@ export function readRecords(buf: Buffer, b: BatchInfo): Record[] {
     out.push({ offset: b.baseOffset + offsetDelta, timestamp: b.baseTimestamp + timestampDelta, key, value, headers });
     r.pos += len;
   }
+  // Kafka: "Incorrect declared batch size, records still remaining in file".
+  if (r.pos !== area.length) throw corrupt(`${area.length - r.pos} bytes remain after the ${b.recordCount} records the batch declares`);
   return out;
 }
 

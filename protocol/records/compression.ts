@@ -12,7 +12,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
-import { compress as zstdCompress, decompress as zstdDecompress } from 'zstd-napi';
+import { compress as zstdCompress } from 'zstd-napi';
+import { createRequire } from 'node:module';
 import { ProtocolError } from '../codec/errors.js';
 
 export const CompressionType = {
@@ -119,6 +120,42 @@ function zstdDeclaredSize(data: Buffer): number {
   }
 }
 
+const ZSTD_CHUNK = 128 * 1024;
+// The native binding is CommonJS with a computed require, so ESM cannot see its named exports.
+const zstdBinding = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js');
+
+/**
+ * Streaming zstd decompression that stops as soon as the output passes `maxBytes`, so a frame
+ * without a declared size cannot make us allocate more than the limit (a decompression bomb).
+ */
+function zstdDecompressBounded(data: Buffer, maxBytes: number): Buffer {
+  const dctx = new zstdBinding.DCtx();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let src: Buffer = data;
+  let inFrame = false;
+  try {
+    for (;;) {
+      const dst = Buffer.allocUnsafe(Math.min(ZSTD_CHUNK, maxBytes - total + 1));
+      const [ret, produced, consumed] = dctx.decompressStream(dst, src);
+      src = src.subarray(consumed);
+      if (produced > 0) {
+        total += produced;
+        if (total > maxBytes) throw tooLarge(total, maxBytes);
+        chunks.push(dst.subarray(0, produced));
+      }
+      inFrame = ret !== 0;
+      if (src.length === 0 && (!inFrame || (produced === 0 && consumed === 0))) break;
+      if (produced === 0 && consumed === 0) throw new Error('no progress');
+    }
+  } catch (e) {
+    if (e instanceof ProtocolError) throw e;
+    throw corrupt('zstd', e);
+  }
+  if (inFrame) throw corrupt('zstd', new Error('the frame is cut short'));
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
 export function decompress(type: number, data: Buffer, maxBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Buffer {
   let out: Buffer;
   switch (type) {
@@ -145,13 +182,7 @@ export function decompress(type: number, data: Buffer, maxBytes = DEFAULT_MAX_DE
     case CompressionType.Zstd: {
       const declared = zstdDeclaredSize(data);
       if (declared > maxBytes) throw tooLarge(declared, maxBytes);
-      try {
-        out = zstdDecompress(data);
-      } catch (e) {
-        throw corrupt('zstd', e);
-      }
-      if (out.length > maxBytes) throw tooLarge(out.length, maxBytes);
-      return out;
+      return zstdDecompressBounded(data, maxBytes);
     }
     default:
       throw new ProtocolError('UNSUPPORTED_COMPRESSION', `unknown compression type ${type}`);

@@ -24,6 +24,8 @@ export interface LegacyMessage {
   offset: number;
   magic: number;
   timestamp: number;
+  /** 1 when a magic 1 wrapper marked its messages LogAppendTime. */
+  timestampType: 0 | 1;
   key: Buffer | null;
   value: Buffer | null;
 }
@@ -67,14 +69,23 @@ export function readMessageSet(buf: Buffer, depth = 0): LegacyMessage[] {
     const [key, afterKey] = lengthPrefixed(buf, p, end);
     const [value] = lengthPrefixed(buf, afterKey, end);
     const codec = attributes & 0x07;
-    if (codec === 0) out.push({ offset, magic, timestamp, key, value });
+    const logAppendTime = magic === 1 && (attributes & 0x08) !== 0;
+    if (codec === 0) out.push({ offset, magic, timestamp, timestampType: logAppendTime ? 1 : 0, key, value });
     else {
       if (depth > 0) throw corrupt('nested compressed legacy message');
       if (value === null) throw corrupt('compressed legacy message without a value');
       const inner = readMessageSet(decompress(codec, value), depth + 1);
       // Magic 1 wrappers hold the absolute offset of their last inner message (KIP-31).
       const base = magic === 1 && inner.length > 0 ? offset - inner[inner.length - 1]!.offset : 0;
-      for (const m of inner) out.push({ ...m, offset: magic === 1 ? base + m.offset : m.offset, timestamp: m.timestamp < 0 ? timestamp : m.timestamp });
+      // A LogAppendTime wrapper's timestamp replaces its messages' own (Kafka's AbstractLegacyRecordBatch).
+      for (const m of inner) {
+        out.push({
+          ...m,
+          offset: magic === 1 ? base + m.offset : m.offset,
+          timestamp: logAppendTime || m.timestamp < 0 ? timestamp : m.timestamp,
+          timestampType: logAppendTime ? 1 : 0,
+        });
+      }
     }
     pos = end;
   }
@@ -88,7 +99,7 @@ export function upConvertToV2(buf: Buffer): Buffer {
   let codec = 0;
   if (buf.length >= OFFSET_AND_SIZE + 6) codec = buf[OFFSET_AND_SIZE + 5]! & 0x07;
   const records: RecordInput[] = messages.map((m, i) => ({ key: m.key, value: m.value, headers: [], timestamp: m.timestamp, offsetDelta: i }));
-  return buildBatch({ baseOffset: 0, records, compression: codec });
+  return buildBatch({ baseOffset: 0, records, compression: codec, logAppendTime: messages.every((m) => m.timestampType === 1) });
 }
 
 function writeMessage(offset: number, magic: 0 | 1, timestamp: number, key: Buffer | null, value: Buffer | null, attributes: number): Buffer {

@@ -434,7 +434,6 @@ t.test('legacy message sets: magic 0 and 1, plain and compressed, read and up-co
     readMessageSet(lat).map((m) => m.timestamp),
     LEGACY.map(() => 999),
     'LogAppendTime wrapper timestamps override the inner ones',
-    { todo: 'readMessageSet ignores the wrapper LogAppendTime bit' },
   );
   t.end();
 });

@@ -59,6 +59,8 @@ export class Connection implements ConnectionInfo {
   private readonly slots: Slot[] = [];
   private inFlight = 0;
   private closing = false;
+  /** Shutting down: no new requests are read; the connection closes once answered. */
+  private draining = false;
   private readPausedForWrites = false;
 
   constructor(
@@ -89,7 +91,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closing) return;
+    if (this.closing || this.draining) return;
     try {
       this.decoder.push(chunk, (frame) => this.onFrame(frame));
     } catch (e) {
@@ -134,7 +136,8 @@ export class Connection implements ConnectionInfo {
     }
     this.inFlight--;
     this.flush();
-    if (this.inFlight < this.opts.maxInFlight && !this.readPausedForWrites && !this.closing) this.socket.resume();
+    if (this.draining && this.slots.length === 0) this.close();
+    else if (this.inFlight < this.opts.maxInFlight && !this.readPausedForWrites && !this.closing && !this.draining) this.socket.resume();
   }
 
   /** Writes every completed response at the head of the queue, in order. */
@@ -163,7 +166,19 @@ export class Connection implements ConnectionInfo {
   private onDrain(): void {
     if (!this.readPausedForWrites) return;
     this.readPausedForWrites = false;
-    if (this.inFlight < this.opts.maxInFlight && !this.closing) this.socket.resume();
+    if (this.inFlight < this.opts.maxInFlight && !this.closing && !this.draining) this.socket.resume();
+  }
+
+  /** Stops reading requests, answers those already read, then closes (broker shutdown). */
+  drainAndClose(): void {
+    if (this.closing || this.draining) return;
+    this.draining = true;
+    this.socket.pause();
+    if (this.slots.length === 0) this.close();
+  }
+
+  get closed(): boolean {
+    return this.closing;
   }
 
   /** Ends the connection after what has been written so far. */

@@ -40,13 +40,17 @@ export class SocketServer {
     return this.connections.size;
   }
 
-  /** Stops accepting, waits up to `graceMs` for in-flight requests, then closes every connection. */
+  /**
+   * Stops accepting and reading new requests, waits up to `graceMs` for the requests already read
+   * to be answered, then closes every connection.
+   */
   async close(graceMs = 5000): Promise<void> {
     const server = this.server;
     this.server = null;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    for (const c of this.connections) c.drainAndClose();
     const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && [...this.connections].some((c) => c.pending > 0)) {
+    while (Date.now() < deadline && [...this.connections].some((c) => !c.closed)) {
       await new Promise((r) => setTimeout(r, 10));
     }
     for (const c of this.connections) c.destroy();

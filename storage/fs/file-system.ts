@@ -3,6 +3,7 @@
  * substitute a file system that fails writes or syncs, or loses unsynced bytes in a "crash".
  */
 import { constants } from 'node:fs';
+import { dirname } from 'node:path';
 import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 
 export interface StorageFile {
@@ -23,6 +24,8 @@ export interface FileSystem {
   /** Writes a whole file atomically: temp file, fsync, rename, fsync the directory. */
   writeFileAtomic(path: string, data: Buffer, sync: boolean): Promise<void>;
   readdir(path: string): Promise<string[]>;
+  /** Renames a file; the directory entry is durable only after syncDir. */
+  rename(from: string, to: string): Promise<void>;
   mkdirp(path: string): Promise<void>;
   remove(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
@@ -107,7 +110,7 @@ export class NodeFileSystem implements FileSystem {
       await fh.close();
     }
     await rename(tmp, path);
-    if (sync) await this.syncDir(path.slice(0, Math.max(0, path.lastIndexOf('/'))) || '.');
+    if (sync) await this.syncDir(dirname(path));
   }
 
   async readdir(path: string): Promise<string[]> {
@@ -117,6 +120,10 @@ export class NodeFileSystem implements FileSystem {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return rename(from, to);
   }
 
   async mkdirp(path: string): Promise<void> {

@@ -6,16 +6,18 @@
  * is the order in the log.
  *
  * The high watermark is the end of the last completed write: a single node is its own ISR, so
- * anything on disk (in the OS page cache at least) is committed. Producers with acks=all also wait
+ * anything written (to the OS page cache at least) is committed. Producers with acks=all also wait
  * for an fsync, grouped across partitions by the Flusher.
  *
- * Files in the partition directory besides the segments:
- *   `partition.metadata`        the topic id, so a directory is never mistaken for a re-created topic's
- *   `log-start-offset`          the log start offset after DeleteRecords (written atomically)
- *   `leader-epoch-checkpoint`   "0\n<n>\n<epoch> <start offset>\n..." (Kafka's format)
- *   `producer-state.snapshot`   idempotent producer state at the last clean close
- *   `.clean-shutdown`           present only while the log is closed cleanly; without it the active
- *                               segment is re-scanned (CRC-checked) and a torn tail truncated
+ * Files in the partition directory besides the segments (see segment.ts and checkpoints.ts):
+ *   `partition.metadata`        the topic id (written by the LogManager)
+ *   `offsets.checkpoint`        log start offset, recovery point, high watermark, cleaner offset
+ *   `leader-epoch-checkpoint`   epoch → start offset (Kafka's format)
+ *   `<offset>.snapshot`         idempotent producer state as of that offset (see producer-state.ts),
+ *                               written at each segment roll and at close
+ *   `.clean-shutdown`           present only while the log is closed cleanly
+ * Transient: `*.tmp` (atomic writes), `*.deleted` (segments waiting for file.delete.delay.ms),
+ * `*.cleaned` and `*.swap` (compaction output, see cleaner.ts), all resolved at open.
  */
 import { crc32c } from '../../protocol/records/crc.js';
 import {
@@ -28,16 +30,26 @@ import {
   type BatchInfo,
 } from '../../protocol/records/index.js';
 import type { FileSystem } from '../fs/file-system.js';
+import {
+  CheckpointWriter,
+  EPOCH_CHECKPOINT,
+  formatEpochCheckpoint,
+  formatOffsetCheckpoint,
+  OFFSETS_CHECKPOINT,
+  parseEpochCheckpoint,
+  parseOffsetCheckpoint,
+  type EpochEntry,
+} from './checkpoints.js';
 import type { Flusher } from './flusher.js';
 import type { LogConfig } from './log-config.js';
 import { ProducerStateManager } from './producer-state.js';
-import { lookupOffsetIndex, lookupTimeIndex, OFFSET_INDEX_ENTRY, Segment, TIME_INDEX_ENTRY, WALK_HEADER } from './segment.js';
+import { lookupOffsetIndex, lookupTimeIndex, OFFSET_INDEX_ENTRY, Segment, segmentFileName, TIME_INDEX_ENTRY, WALK_HEADER } from './segment.js';
 
 const KAFKA_STORAGE_ERROR = 56;
 const CLEAN_SHUTDOWN_FILE = '.clean-shutdown';
-const LOG_START_FILE = 'log-start-offset';
-const EPOCH_FILE = 'leader-epoch-checkpoint';
-const PRODUCER_SNAPSHOT_FILE = 'producer-state.snapshot';
+const SNAPSHOT_SUFFIX = '.snapshot';
+/** Producer snapshots kept (the newest ones). */
+const SNAPSHOTS_KEPT = 2;
 /** Most buffers one writev takes (Linux IOV_MAX is 1024). */
 const MAX_IOV = 512;
 /** Most bytes one grouped write carries. */
@@ -46,9 +58,12 @@ const MAX_WRITE_GROUP_BYTES = 8 * 1024 * 1024;
 const WALK_CHUNK = 16 * 1024;
 /** Appends queued but not yet written; beyond this, appends are refused rather than buffered without bound. */
 const MAX_QUEUED_BYTES = 256 * 1024 * 1024;
+/** Sealed segments whose index files stay cached. */
+const INDEX_CACHE_SEGMENTS = 8;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
 const MAGIC_OFFSET = 16;
+const MIN_BATCH = 61;
 
 export interface AppendOptions {
   leaderEpoch: number;
@@ -79,16 +94,12 @@ export interface TimestampOffset {
   timestamp: number;
 }
 
-interface EpochEntry {
-  epoch: number;
-  startOffset: number;
-}
-
 interface WriteTask {
   kind: 'write';
   segment: Segment;
   position: number;
   data: Buffer;
+  records: number;
   endOffset: number;
   requireDurable: boolean;
   written: Deferred;
@@ -98,6 +109,9 @@ interface WriteTask {
 interface SealTask {
   kind: 'seal';
   segment: Segment;
+  /** Producer state at the roll, written as `<next base>.snapshot`. */
+  snapshot: Buffer;
+  snapshotOffset: number;
 }
 
 type Task = WriteTask | SealTask;
@@ -120,10 +134,16 @@ export interface PartitionLogDeps {
   fs: FileSystem;
   flusher: Flusher;
   log: (msg: string) => void;
+  /** Delay before the files of a deleted segment are removed (Kafka's file.delete.delay.ms). */
+  fileDeleteDelayMs?: number;
+}
+
+export function snapshotFileName(offset: number): string {
+  return segmentFileName(offset, SNAPSHOT_SUFFIX);
 }
 
 export class PartitionLog {
-  private readonly segments: Segment[] = [];
+  private segments: Segment[] = [];
   private readonly producers = new ProducerStateManager();
   private epochs: EpochEntry[] = [];
   private readonly queue: Task[] = [];
@@ -131,25 +151,35 @@ export class PartitionLog {
   private writing: Promise<void> | null = null;
   private failure: unknown = null;
   private closed = false;
-  /** Checkpoint writes run one after another: they share a temp file name. */
-  private epochWrites: Promise<void> = Promise.resolve();
-  /** Index files of inactive segments, most recently used last. */
+  private readonly checkpoints: CheckpointWriter;
+  /** Index files of sealed segments, most recently used last. */
   private readonly indexCache = new Map<Segment, { offsets: Buffer; times: Buffer }>();
+  /** Records written since the last fsync, and when the oldest of them was written (flush.messages, flush.ms). */
+  private unflushedRecords = 0;
+  private unflushedSince = -1;
+  /** Segments removed from the log whose files are not deleted yet. */
+  private readonly pendingDeletes = new Set<{ timer: NodeJS.Timeout; run: () => Promise<void> }>();
 
   logStartOffset = 0;
   /** Offset the next appended record gets. */
   logEndOffset = 0;
   /** End of the last completed write: everything below is readable. */
   highWatermark = 0;
+  /** Every batch below this offset is on stable storage. */
+  recoveryPoint = 0;
+  /** First offset the compactor has not cleaned. */
+  cleanerOffset = 0;
 
   private constructor(
     readonly dir: string,
     readonly name: string,
     public config: LogConfig,
     private readonly deps: PartitionLogDeps,
-  ) {}
+  ) {
+    this.checkpoints = new CheckpointWriter(deps.fs, () => this.config.fsyncEnabled);
+  }
 
-  /** Opens (or creates) the log in `dir`, recovering the active segment after an unclean shutdown. */
+  /** Opens (or creates) the log in `dir`, recovering it after an unclean shutdown. */
   static async open(dir: string, name: string, config: LogConfig, deps: PartitionLogDeps): Promise<PartitionLog> {
     const log = new PartitionLog(dir, name, config, deps);
     await log.load();
@@ -166,16 +196,17 @@ export class PartitionLog {
     return n;
   }
 
-  get segmentCount(): number {
-    return this.segments.length;
+  /** The segments, oldest first (read-only view for the cleaner, retention and tests). */
+  get segmentList(): readonly Segment[] {
+    return this.segments;
+  }
+
+  get activeSegment(): Segment {
+    return this.segments[this.segments.length - 1]!;
   }
 
   updateConfig(config: LogConfig): void {
     this.config = config;
-  }
-
-  private get active(): Segment {
-    return this.segments[this.segments.length - 1]!;
   }
 
   // ---- append ---------------------------------------------------------------------------------
@@ -186,7 +217,7 @@ export class PartitionLog {
    */
   append(records: Buffer, batches: readonly BatchInfo[], opts: AppendOptions): AppendOutcome {
     if (this.closed) return { errorCode: KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} is closed` };
-    if (this.failure !== null) return { errorCode: KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} failed: ${String(this.failure)}` };
+    if (this.failure !== null) return { errorCode: KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} is read-only after a failed write: ${String(this.failure)}` };
     if (this.queuedBytes + records.length > MAX_QUEUED_BYTES) {
       return { errorCode: KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} has too many writes queued` };
     }
@@ -198,9 +229,10 @@ export class PartitionLog {
     }
 
     this.maybeRoll(records.length);
-    const segment = this.active;
+    const segment = this.activeSegment;
     const baseOffset = this.logEndOffset;
     let next = baseOffset;
+    let count = 0;
     const position = segment.size;
     for (const b of batches) {
       setBaseOffset(records, b.position, next);
@@ -213,6 +245,7 @@ export class PartitionLog {
       const last = next + b.lastOffsetDelta;
       segment.indexBatch(position + b.position, next, last, maxTimestamp, b.size, this.config.indexIntervalBytes);
       if (b.producerId >= 0) this.producers.update(b, next, last);
+      count += b.recordCount;
       next = last + 1;
     }
     if (segment.firstAppendAt < 0) segment.firstAppendAt = Date.now();
@@ -225,6 +258,7 @@ export class PartitionLog {
       segment,
       position,
       data: records,
+      records: count,
       endOffset: next,
       requireDurable: opts.requireDurable && this.config.fsyncEnabled,
       written: new Deferred(),
@@ -235,7 +269,7 @@ export class PartitionLog {
   }
 
   private maybeRoll(incoming: number): void {
-    const seg = this.active;
+    const seg = this.activeSegment;
     if (seg.size === 0) return;
     const full = seg.size + incoming > this.config.segmentBytes;
     const old = seg.firstAppendAt >= 0 && Date.now() - seg.firstAppendAt >= this.config.segmentMs;
@@ -243,19 +277,18 @@ export class PartitionLog {
     if (full || old || indexFull) this.roll();
   }
 
+  /** Starts a new active segment at the log end; the old one is sealed once its writes are done. */
   private roll(): void {
-    const old = this.active;
+    const old = this.activeSegment;
     this.segments.push(new Segment(this.logEndOffset, this.dir, this.deps.fs));
-    this.enqueue({ kind: 'seal', segment: old });
+    this.enqueue({ kind: 'seal', segment: old, snapshot: this.producers.toSnapshot(this.logEndOffset), snapshotOffset: this.logEndOffset });
   }
 
   private noteEpoch(epoch: number, startOffset: number): void {
     const last = this.epochs[this.epochs.length - 1];
     if (epoch < 0 || (last !== undefined && last.epoch >= epoch)) return;
     this.epochs.push({ epoch, startOffset });
-    this.epochWrites = this.epochWrites
-      .then(() => this.writeEpochCheckpoint())
-      .catch((e: unknown) => this.deps.log(`${this.name}: writing the leader epoch checkpoint failed: ${String(e)}`));
+    this.writeEpochCheckpoint().catch((e: unknown) => this.deps.log(`${this.name}: writing the leader epoch checkpoint failed: ${String(e)}`));
   }
 
   private enqueue(task: Task): void {
@@ -270,7 +303,7 @@ export class PartitionLog {
       if (first.kind === 'seal') {
         this.queue.shift();
         try {
-          await this.seal(first.segment);
+          await this.seal(first);
         } catch (e) {
           this.fail(e);
         }
@@ -297,14 +330,18 @@ export class PartitionLog {
         first.segment.writtenSize = last.position + last.data.length;
         this.highWatermark = last.endOffset;
         this.queuedBytes -= bytes;
+        let records = 0;
+        for (const t of group) records += t.records;
+        if (this.unflushedSince < 0) this.unflushedSince = Date.now();
+        this.unflushedRecords += records;
         const durable = group.filter((t) => t.requireDurable);
         for (const t of group) {
           t.written.resolve();
           if (!t.requireDurable) t.durable.resolve();
         }
-        if (durable.length > 0) {
+        if (durable.length > 0 || this.unflushedRecords >= this.config.flushMessages) {
           // Not awaited: the next group is written while this one syncs; the flusher groups the syncs.
-          this.deps.flusher.sync(file).then(
+          this.syncActive(last.endOffset).then(
             () => durable.forEach((t) => t.durable.resolve()),
             (e: unknown) => durable.forEach((t) => t.durable.reject(e)),
           );
@@ -320,19 +357,47 @@ export class PartitionLog {
     }
   }
 
-  /** After a failed write the log's offsets no longer match its file: refuse further appends. */
+  /** fsyncs the segment holding `upTo` (group commit); the recovery point follows. */
+  private async syncActive(upTo: number): Promise<void> {
+    if (!this.config.fsyncEnabled) return;
+    const seg = this.segments[this.segmentIndexFor(upTo - 1)]!;
+    this.unflushedRecords = 0;
+    this.unflushedSince = -1;
+    try {
+      await this.deps.flusher.sync(await seg.open());
+    } catch (e) {
+      // A failed fsync leaves the page cache in an unknown state: nothing more may be acknowledged.
+      this.fail(e);
+      throw e;
+    }
+    if (upTo > this.recoveryPoint) this.recoveryPoint = upTo;
+  }
+
+  /** Flushes if `flush.ms` has passed since the oldest unflushed write (called by the LogManager's scheduler). */
+  async flushIfDue(now: number): Promise<void> {
+    if (this.unflushedSince < 0 || now - this.unflushedSince < this.config.flushMs || this.closed) return;
+    await this.flushWrites();
+    await this.syncActive(this.highWatermark);
+  }
+
+  /** After a failed write or sync the log's file no longer matches its offsets: refuse further appends. */
   private fail(e: unknown): void {
     if (this.failure === null) this.deps.log(`${this.name}: write failed, the log is now read-only: ${e instanceof Error ? e.message : String(e)}`);
     this.failure ??= e;
   }
 
-  /** Makes a rolled segment permanent: data synced, index files written. */
-  private async seal(seg: Segment): Promise<void> {
+  /** Makes a rolled segment permanent: data synced, index files written, producer snapshot taken. */
+  private async seal(task: SealTask): Promise<void> {
+    const seg = task.segment;
     const file = await seg.open();
     if (this.config.fsyncEnabled) await file.datasync();
     await this.writeIndexFiles(seg);
     seg.offsetIndex = [];
     seg.timeIndex = [];
+    await this.deps.fs.writeFileAtomic(`${this.dir}/${snapshotFileName(task.snapshotOffset)}`, task.snapshot, this.config.fsyncEnabled);
+    await this.pruneSnapshots();
+    if (task.snapshotOffset > this.recoveryPoint) this.recoveryPoint = task.snapshotOffset;
+    await this.writeOffsetCheckpoint();
   }
 
   private async writeIndexFiles(seg: Segment): Promise<void> {
@@ -364,7 +429,7 @@ export class PartitionLog {
   }
 
   private async indexesOf(seg: Segment): Promise<{ offsets: Buffer | number[]; times: Buffer | number[] }> {
-    if (seg === this.active || seg.offsetIndex.length > 0) return { offsets: seg.offsetIndex, times: seg.timeIndex };
+    if (seg === this.activeSegment || seg.offsetIndex.length > 0) return { offsets: seg.offsetIndex, times: seg.timeIndex };
     let cached = this.indexCache.get(seg);
     if (cached !== undefined) {
       this.indexCache.delete(seg);
@@ -374,9 +439,13 @@ export class PartitionLog {
     const offsets = (await this.deps.fs.readFile(seg.indexPath())) ?? Buffer.alloc(0);
     const times = (await this.deps.fs.readFile(seg.timeIndexPath())) ?? Buffer.alloc(0);
     cached = { offsets, times };
-    this.indexCache.set(seg, cached);
-    if (this.indexCache.size > 8) this.indexCache.delete(this.indexCache.keys().next().value!);
+    this.cacheIndexes(seg, cached);
     return cached;
+  }
+
+  private cacheIndexes(seg: Segment, entry: { offsets: Buffer; times: Buffer }): void {
+    this.indexCache.set(seg, entry);
+    if (this.indexCache.size > INDEX_CACHE_SEGMENTS) this.indexCache.delete(this.indexCache.keys().next().value!);
   }
 
   /**
@@ -415,8 +484,9 @@ export class PartitionLog {
    */
   async read(offset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
     if (offset >= opts.upperBound || offset < this.logStartOffset) return { records: [] };
-    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
-      const seg = this.segments[i]!;
+    const segments = this.segments;
+    for (let i = this.segmentIndexFor(offset); i < segments.length; i++) {
+      const seg = segments[i]!;
       const found = await this.locate(seg, offset);
       if (found === null) continue;
       if (found.baseOffset >= opts.upperBound) return { records: [] };
@@ -498,11 +568,116 @@ export class PartitionLog {
     return { epoch: floor?.epoch ?? requestedEpoch, endOffset: higher.startOffset };
   }
 
+  // ---- deletion: DeleteRecords, retention, compaction swaps -----------------------------------
+
   /** Moves the log start offset forward (DeleteRecords); durable before it resolves. */
   async deleteRecordsBefore(offset: number): Promise<void> {
     if (offset <= this.logStartOffset) return;
     this.logStartOffset = Math.min(offset, this.highWatermark);
-    await this.deps.fs.writeFileAtomic(`${this.dir}/${LOG_START_FILE}`, Buffer.from(`${this.logStartOffset}\n`), this.config.fsyncEnabled);
+    await this.writeOffsetCheckpoint();
+    await this.deleteSegmentsBelowStart();
+  }
+
+  /** Removes sealed segments wholly below the log start offset. */
+  private async deleteSegmentsBelowStart(): Promise<number> {
+    let n = 0;
+    while (this.segments.length > 1 && this.segments[1]!.baseOffset <= this.logStartOffset && this.segments[0] !== this.activeSegment) {
+      await this.removeSegment(this.segments[0]!, 'below the log start offset');
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Applies retention (`retention.ms`, `retention.bytes`) when the cleanup policy includes
+   * delete: whole sealed segments go, oldest first, and the log start offset advances. An active
+   * segment that is entirely past retention is rolled first so it can go too, as Kafka does.
+   * Returns the number of segments deleted.
+   */
+  async applyRetention(now: number): Promise<number> {
+    if (this.closed || this.failure !== null) return 0;
+    let deleted = await this.deleteSegmentsBelowStart();
+    if (!this.config.cleanupPolicy.includes('delete')) return deleted;
+    const { retentionMs, retentionBytes } = this.config;
+    const expired = (s: Segment): boolean => retentionMs >= 0 && retentionMs !== Infinity && s.maxTimestamp >= 0 && now - s.maxTimestamp > retentionMs;
+    const active = this.activeSegment;
+    if (active.size > 0 && expired(active) && this.segments.every(expired)) {
+      this.roll();
+      await this.flushWrites();
+    }
+    let size = this.sizeInBytes;
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0]!;
+      const bySize = retentionBytes >= 0 && retentionBytes !== Infinity && size - oldest.size >= retentionBytes;
+      if (!expired(oldest) && !bySize) break;
+      await this.removeSegment(oldest, bySize && !expired(oldest) ? `retention.bytes ${retentionBytes}` : `retention.ms ${retentionMs}`);
+      size -= oldest.size;
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /** Takes the oldest segment out of the log, advances the log start offset, deletes the files later. */
+  private async removeSegment(seg: Segment, reason: string): Promise<void> {
+    if (this.segments[0] !== seg) throw new Error('only the oldest segment can be removed');
+    this.segments = this.segments.slice(1);
+    this.indexCache.delete(seg);
+    const newStart = this.segments[0]!.baseOffset;
+    if (newStart > this.logStartOffset) this.logStartOffset = newStart;
+    this.deps.log(`${this.name}: deleting segment ${seg.baseOffset} (offsets ${seg.baseOffset}..${seg.nextOffset - 1}, ${seg.size} bytes): ${reason}`);
+    await this.writeOffsetCheckpoint();
+    await this.scheduleFileDeletion([seg]);
+    await this.pruneSnapshots();
+  }
+
+  /**
+   * Replaces the sealed segments `old` (consecutive, oldest first) by `replacement`, a segment the
+   * compactor wrote with the same offsets. Synchronous in memory, so an append or read sees either
+   * the old or the new list.
+   */
+  async replaceSegments(old: readonly Segment[], replacement: Segment): Promise<void> {
+    const start = this.segments.indexOf(old[0]!);
+    if (start < 0 || old.some((s, i) => this.segments[start + i] !== s) || old.includes(this.activeSegment)) {
+      throw new Error('segments to replace are no longer in the log');
+    }
+    this.segments = [...this.segments.slice(0, start), replacement, ...this.segments.slice(start + old.length)];
+    for (const s of old) this.indexCache.delete(s);
+    await this.scheduleFileDeletion(old);
+  }
+
+  /** Records that the compactor cleaned everything below `offset`. */
+  async markCleaned(offset: number): Promise<void> {
+    if (offset <= this.cleanerOffset) return;
+    this.cleanerOffset = offset;
+    await this.writeOffsetCheckpoint();
+  }
+
+  /**
+   * Renames a removed segment's files to `.deleted` at once (so a restart does not bring it back)
+   * and deletes them after file.delete.delay.ms, when no read can still be using them (their
+   * handles stay open until then).
+   */
+  private async scheduleFileDeletion(segments: readonly Segment[]): Promise<void> {
+    const fs = this.deps.fs;
+    const paths: string[] = [];
+    for (const seg of segments) {
+      // Open before renaming: a read still holding this segment must not recreate the file.
+      await seg.open();
+      for (const p of [seg.path, seg.indexPath(), seg.timeIndexPath()]) {
+        if (await fs.exists(p)) {
+          await fs.rename(p, `${p}.deleted`);
+          paths.push(`${p}.deleted`);
+        }
+      }
+    }
+    if (paths.length > 0) await fs.syncDir(this.dir);
+    const run = async (): Promise<void> => {
+      for (const s of segments) await s.close().catch(() => undefined);
+      for (const p of paths) await fs.remove(p).catch(() => undefined);
+    };
+    const entry = { timer: setTimeout(() => void run().finally(() => this.pendingDeletes.delete(entry)), this.deps.fileDeleteDelayMs ?? 60_000), run };
+    entry.timer.unref();
+    this.pendingDeletes.add(entry);
   }
 
   // ---- open, recovery, close ------------------------------------------------------------------
@@ -510,72 +685,135 @@ export class PartitionLog {
   private async load(): Promise<void> {
     const fs = this.deps.fs;
     await fs.mkdirp(this.dir);
-    const files = await fs.readdir(this.dir);
+    let files = await fs.readdir(this.dir);
     const clean = files.includes(CLEAN_SHUTDOWN_FILE);
     if (clean) await fs.remove(`${this.dir}/${CLEAN_SHUTDOWN_FILE}`);
-    for (const f of files) if (f.endsWith('.tmp')) await fs.remove(`${this.dir}/${f}`);
+    for (const f of files) {
+      if (f.endsWith('.tmp') || f.endsWith('.deleted') || f.endsWith('.cleaned')) await fs.remove(`${this.dir}/${f}`);
+    }
+    if (files.some((f) => f.endsWith('.swap'))) await this.completeSwaps(files);
+    files = await fs.readdir(this.dir);
+
+    const checkpoint = parseOffsetCheckpoint(await fs.readFile(`${this.dir}/${OFFSETS_CHECKPOINT}`));
     const bases = files
       .filter((f) => /^\d{20}\.log$/.test(f))
       .map((f) => Number(f.slice(0, 20)))
       .sort((a, b) => a - b);
-    if (bases.length === 0) bases.push(0);
-    for (const base of bases) this.segments.push(new Segment(base, this.dir, fs));
+    if (bases.length === 0) bases.push(checkpoint?.logStartOffset ?? 0);
+    this.segments = bases.map((base) => new Segment(base, this.dir, fs));
 
+    // Without a clean shutdown, everything from the segment holding the recovery point on is re-validated.
+    const recoveryPoint = clean ? Infinity : (checkpoint?.recoveryPoint ?? 0);
+    const firstToRecover = clean ? this.segments.length : this.segmentIndexFor(recoveryPoint);
     for (let i = 0; i < this.segments.length; i++) {
       const seg = this.segments[i]!;
       const isActive = i === this.segments.length - 1;
-      const next = this.segments[i + 1];
       const size = await (await seg.open()).size();
       seg.size = seg.writtenSize = size;
-      if (!isActive && next !== undefined && (await this.loadIndexFiles(seg, next.baseOffset))) continue;
-      if (isActive && clean && size > 0 && (await this.loadIndexFiles(seg, -1))) {
-        const { offsets, times } = await this.indexesOf(seg);
-        this.indexCache.delete(seg);
-        seg.offsetIndex = bufferToPairs(offsets as Buffer, OFFSET_INDEX_ENTRY);
-        seg.timeIndex = timeIndexToPairs(times as Buffer);
+      const next = this.segments[i + 1];
+      if (i < firstToRecover && (await this.loadIndexFiles(seg, next?.baseOffset ?? -1))) {
+        if (isActive) this.moveIndexesToMemory(seg);
         continue;
       }
-      await this.recoverSegment(seg, !isActive);
+      const ok = await this.recoverSegment(seg, !isActive);
+      if (!ok) {
+        // A corrupt batch: the log ends here. Later segments hold offsets that can no longer follow on.
+        const dropped = this.segments.slice(i + 1);
+        if (dropped.length > 0) {
+          const last = dropped[dropped.length - 1]!;
+          this.deps.log(`${this.name}: dropping ${dropped.length} later segment(s), offsets ${dropped[0]!.baseOffset} to at least ${last.baseOffset}`);
+          for (const d of dropped) {
+            await d.close();
+            for (const p of [d.path, d.indexPath(), d.timeIndexPath()]) await fs.remove(p);
+          }
+        }
+        this.segments = this.segments.slice(0, i + 1);
+        if (!isActive) this.moveIndexesToMemory(seg);
+        break;
+      }
     }
-    this.logEndOffset = this.active.nextOffset;
+    this.logEndOffset = this.activeSegment.nextOffset;
     this.highWatermark = this.logEndOffset;
+    this.recoveryPoint = this.logEndOffset;
 
-    const start = await fs.readFile(`${this.dir}/${LOG_START_FILE}`);
     const firstBase = this.segments[0]!.baseOffset;
-    this.logStartOffset = Math.max(firstBase, start !== null ? Number(start.toString('utf8').trim()) || 0 : 0);
-    if (this.logStartOffset > this.logEndOffset) this.logStartOffset = this.logEndOffset;
+    this.logStartOffset = Math.min(Math.max(firstBase, checkpoint?.logStartOffset ?? 0), this.logEndOffset);
+    this.cleanerOffset = Math.min(Math.max(checkpoint?.cleanerOffset ?? 0, this.logStartOffset), this.logEndOffset);
+    if (checkpoint !== null && checkpoint.highWatermark > this.logEndOffset) {
+      this.deps.log(`${this.name}: recovered log ends at ${this.logEndOffset}, below the checkpointed high watermark ${checkpoint.highWatermark}: committed records were lost`);
+    }
 
-    this.epochs = parseEpochCheckpoint(await fs.readFile(`${this.dir}/${EPOCH_FILE}`)).filter((e) => e.startOffset < this.logEndOffset || this.logEndOffset === 0);
-    if (this.logEndOffset === 0) this.epochs = [];
+    this.epochs = parseEpochCheckpoint(await fs.readFile(`${this.dir}/${EPOCH_CHECKPOINT}`)).filter((e) => e.startOffset < this.logEndOffset);
+    await this.loadProducerState(files);
+    await this.writeOffsetCheckpoint();
+    await fs.syncDir(this.dir);
+  }
 
-    const snapshot = await fs.readFile(`${this.dir}/${PRODUCER_SNAPSHOT_FILE}`);
-    const snapshotOffset = snapshot !== null ? this.producers.loadSnapshot(snapshot) : -1;
-    if (snapshotOffset !== this.logEndOffset) await this.rebuildProducerState(Math.max(snapshotOffset, this.active.baseOffset));
+  /** The active segment keeps its index entries in memory (appends add to them). */
+  private moveIndexesToMemory(seg: Segment): void {
+    const cached = this.indexCache.get(seg);
+    this.indexCache.delete(seg);
+    seg.offsetIndex = cached ? bufferToPairs(cached.offsets) : [];
+    seg.timeIndex = cached ? timeIndexToPairs(cached.times) : [];
+    seg.bytesSinceIndexEntry = 0;
   }
 
   /**
-   * Reads a sealed segment's index files; false when they are missing or unusable, so the segment
-   * is scanned instead. `nextBase` is the following segment's base offset (-1 for the active one).
+   * A crash during a compaction swap: a `.swap` file is a complete, synced replacement for the
+   * segments it overlaps (see cleaner.ts). Finish the swap: remove those segments, rename it in.
+   */
+  private async completeSwaps(files: readonly string[]): Promise<void> {
+    const fs = this.deps.fs;
+    for (const f of files.filter((x) => /^\d{20}\.log\.swap$/.test(x))) {
+      const base = Number(f.slice(0, 20));
+      const swapPath = `${this.dir}/${f}`;
+      const swap = await fs.openFile(swapPath);
+      const size = await swap.size();
+      const seg = new Segment(base, this.dir, fs);
+      const end = await walkEnd(swap, size);
+      await swap.close();
+      if (end === null) {
+        await fs.remove(swapPath);
+        continue;
+      }
+      for (const g of files) {
+        const m = /^(\d{20})\.(log|index|timeindex)$/.exec(g);
+        if (m && Number(m[1]) >= base && Number(m[1]) < end) await fs.remove(`${this.dir}/${g}`);
+      }
+      await fs.rename(swapPath, seg.path);
+      this.deps.log(`${this.name}: completed an interrupted compaction of offsets ${base}..${end - 1}`);
+    }
+    await fs.syncDir(this.dir);
+  }
+
+  /**
+   * Reads a sealed segment's index files; false when they are missing or fail sanity checks, so
+   * the segment is scanned instead. `nextBase` is the following segment's base offset (-1 for the
+   * active one).
    */
   private async loadIndexFiles(seg: Segment, nextBase: number): Promise<boolean> {
     const offsets = await this.deps.fs.readFile(seg.indexPath());
     const times = await this.deps.fs.readFile(seg.timeIndexPath());
     if (offsets === null || times === null || offsets.length % OFFSET_INDEX_ENTRY !== 0 || times.length % TIME_INDEX_ENTRY !== 0) return false;
     if (seg.size > 0 && offsets.length === 0) return false;
-    if (nextBase >= 0) seg.nextOffset = nextBase;
-    else {
-      // The active segment's end: walk from the last indexed batch.
-      const lastPos = offsets.length > 0 ? offsets.readInt32BE(offsets.length - 4) : 0;
-      const end = await this.walkToEnd(seg, lastPos);
-      if (end === null) return false;
-      seg.nextOffset = end;
+    let lastRel = -1;
+    let lastPos = -1;
+    for (let i = 0; i < offsets.length; i += OFFSET_INDEX_ENTRY) {
+      const rel = offsets.readInt32BE(i);
+      const pos = offsets.readInt32BE(i + 4);
+      if (rel <= lastRel || pos <= lastPos || pos >= seg.size) return false;
+      lastRel = rel;
+      lastPos = pos;
     }
+    const end = await this.walkToEnd(seg, lastPos < 0 ? 0 : lastPos);
+    if (end === null || (nextBase >= 0 && end > nextBase)) return false;
+    seg.nextOffset = seg.size === 0 ? seg.baseOffset : end;
     if (times.length > 0) {
       const at = times.length - TIME_INDEX_ENTRY;
       seg.maxTimestamp = Number(times.readBigInt64BE(at));
       seg.maxTimestampBatchOffset = seg.baseOffset + times.readInt32BE(at + 8);
     }
-    this.indexCache.set(seg, { offsets, times });
+    this.cacheIndexes(seg, { offsets, times });
     return true;
   }
 
@@ -588,7 +826,7 @@ export class PartitionLog {
     while (pos < seg.size) {
       if ((await file.read(header, 0, WALK_HEADER, pos)) < WALK_HEADER) return null;
       const size = header.readInt32BE(8) + LOG_OVERHEAD;
-      if (size < WALK_HEADER || pos + size > seg.size) return null;
+      if (size < MIN_BATCH || pos + size > seg.size) return null;
       next = Number(header.readBigInt64BE(0)) + header.readInt32BE(23) + 1;
       pos += size;
     }
@@ -596,14 +834,17 @@ export class PartitionLog {
   }
 
   /**
-   * Scans a segment batch by batch, checking each CRC, and rebuilds its indexes. Everything from
-   * the first invalid or partial batch on is a torn write and is truncated away.
+   * Scans a segment batch by batch — size, magic, CRC, offsets increasing — and rebuilds its
+   * indexes. Everything from the first invalid or partial batch on is truncated away (a torn write,
+   * or corruption, which is logged with the offsets dropped). Returns false when it truncated.
    */
-  private async recoverSegment(seg: Segment, sealed: boolean): Promise<void> {
+  private async recoverSegment(seg: Segment, sealed: boolean): Promise<boolean> {
     const file = await seg.open();
     seg.offsetIndex = [];
     seg.timeIndex = [];
     seg.bytesSinceIndexEntry = 0;
+    seg.nextOffset = seg.baseOffset;
+    seg.maxTimestamp = -1;
     let pos = 0;
     const header = Buffer.allocUnsafe(WALK_HEADER);
     let reason: string | null = null;
@@ -613,7 +854,7 @@ export class PartitionLog {
         break;
       }
       const size = header.readInt32BE(8) + LOG_OVERHEAD;
-      if (header[MAGIC_OFFSET] !== 2 || size < 61 || pos + size > seg.size) {
+      if (header[MAGIC_OFFSET] !== 2 || size < MIN_BATCH || pos + size > seg.size) {
         reason = `an invalid or partial batch at byte ${pos}`;
         break;
       }
@@ -623,42 +864,93 @@ export class PartitionLog {
         reason = `a CRC mismatch at byte ${pos}`;
         break;
       }
-      const info = readBatchInfo(batch, 0);
-      if (info.baseOffset < seg.nextOffset) {
-        reason = `offset ${info.baseOffset} going backwards at byte ${pos}`;
+      let info: BatchInfo;
+      try {
+        info = readBatchInfo(batch, 0);
+      } catch {
+        reason = `an unreadable batch header at byte ${pos}`;
+        break;
+      }
+      if (info.baseOffset < seg.nextOffset || info.lastOffsetDelta < 0) {
+        reason = `offset ${info.baseOffset} out of order at byte ${pos}`;
         break;
       }
       seg.indexBatch(pos, info.baseOffset, info.baseOffset + info.lastOffsetDelta, info.maxTimestamp, size, this.config.indexIntervalBytes);
       pos += size;
     }
     if (reason !== null) {
-      this.deps.log(`${this.name}: segment ${seg.baseOffset} ends in ${reason}; truncating ${seg.size - pos} bytes`);
+      this.deps.log(`${this.name}: segment ${seg.baseOffset} has ${reason}; truncating the log at offset ${seg.nextOffset} (dropping ${seg.size - pos} bytes of this segment)`);
       await file.truncate(pos);
+      if (this.config.fsyncEnabled) await file.datasync();
       seg.size = seg.writtenSize = pos;
     }
-    if (sealed) {
+    if (sealed && reason === null) {
       await this.writeIndexFiles(seg);
       seg.offsetIndex = [];
       seg.timeIndex = [];
     }
+    return reason === null;
   }
 
-  /** Replays idempotent producers' batches from `fromOffset` (the snapshot's offset or the active segment). */
-  private async rebuildProducerState(fromOffset: number): Promise<void> {
-    let offset = fromOffset;
+  /**
+   * Idempotent producer state: the newest snapshot at or below the log end, then every batch after
+   * it replayed from the log (Kafka's ProducerStateManager recovery).
+   */
+  private async loadProducerState(files: readonly string[]): Promise<void> {
+    const fs = this.deps.fs;
+    const offsets = files
+      .filter((f) => /^\d{20}\.snapshot$/.test(f))
+      .map((f) => Number(f.slice(0, 20)))
+      .sort((a, b) => b - a);
+    let from = this.logStartOffset;
+    for (const offset of offsets) {
+      if (offset > this.logEndOffset) {
+        await fs.remove(`${this.dir}/${snapshotFileName(offset)}`);
+        continue;
+      }
+      const data = await fs.readFile(`${this.dir}/${snapshotFileName(offset)}`);
+      if (data !== null && this.producers.loadSnapshot(data) === offset) {
+        from = offset;
+        break;
+      }
+    }
+    let offset = Math.max(from, this.logStartOffset);
     while (offset < this.logEndOffset) {
       const seg = this.segments[this.segmentIndexFor(offset)]!;
       const batch = await this.readBatchAt(seg, offset);
-      if (batch === null) break;
+      if (batch === null) {
+        const nextSeg = this.segments[this.segmentIndexFor(offset) + 1];
+        if (nextSeg === undefined) break;
+        offset = nextSeg.baseOffset;
+        continue;
+      }
       const { info } = batch;
       if (info.producerId >= 0) this.producers.update(info, info.baseOffset, info.baseOffset + info.lastOffsetDelta);
       offset = info.baseOffset + info.lastOffsetDelta + 1;
     }
   }
 
-  private async writeEpochCheckpoint(): Promise<void> {
-    const text = `0\n${this.epochs.length}\n${this.epochs.map((e) => `${e.epoch} ${e.startOffset}\n`).join('')}`;
-    await this.deps.fs.writeFileAtomic(`${this.dir}/${EPOCH_FILE}`, Buffer.from(text), this.config.fsyncEnabled);
+  /** Keeps the newest snapshots; those below the log start offset are useless. */
+  private async pruneSnapshots(): Promise<void> {
+    const offsets = (await this.deps.fs.readdir(this.dir))
+      .filter((f) => /^\d{20}\.snapshot$/.test(f))
+      .map((f) => Number(f.slice(0, 20)))
+      .sort((a, b) => b - a);
+    for (const [i, offset] of offsets.entries()) {
+      if (i >= SNAPSHOTS_KEPT || (offset < this.logStartOffset && i > 0)) await this.deps.fs.remove(`${this.dir}/${snapshotFileName(offset)}`);
+    }
+  }
+
+  private writeEpochCheckpoint(): Promise<void> {
+    return this.checkpoints.write(`${this.dir}/${EPOCH_CHECKPOINT}`, formatEpochCheckpoint(this.epochs));
+  }
+
+  /** Writes log start offset, recovery point, high watermark and cleaner offset. */
+  writeOffsetCheckpoint(): Promise<void> {
+    return this.checkpoints.write(
+      `${this.dir}/${OFFSETS_CHECKPOINT}`,
+      formatOffsetCheckpoint({ logStartOffset: this.logStartOffset, recoveryPoint: this.recoveryPoint, highWatermark: this.highWatermark, cleanerOffset: this.cleanerOffset }),
+    );
   }
 
   /** Finishes queued writes, syncs, writes the index files and snapshots, and marks the log clean. */
@@ -666,17 +958,26 @@ export class PartitionLog {
     if (this.closed) return;
     this.closed = true;
     await this.flushWrites();
-    await this.epochWrites;
     const fs = this.deps.fs;
-    const active = this.active;
+    const active = this.activeSegment;
     if (this.failure === null) {
       const file = active.openFile;
       if (file !== null && this.config.fsyncEnabled) await file.datasync();
       await this.writeIndexFiles(active);
-      await fs.writeFileAtomic(`${this.dir}/${PRODUCER_SNAPSHOT_FILE}`, this.producers.toSnapshot(this.logEndOffset), this.config.fsyncEnabled);
+      await fs.writeFileAtomic(`${this.dir}/${snapshotFileName(this.logEndOffset)}`, this.producers.toSnapshot(this.logEndOffset), this.config.fsyncEnabled);
+      await this.pruneSnapshots();
+      this.recoveryPoint = this.logEndOffset;
       await this.writeEpochCheckpoint();
+      await this.writeOffsetCheckpoint();
+      await this.checkpoints.idle();
       await fs.writeFileAtomic(`${this.dir}/${CLEAN_SHUTDOWN_FILE}`, Buffer.alloc(0), this.config.fsyncEnabled);
     }
+    await this.checkpoints.idle();
+    for (const d of this.pendingDeletes) {
+      clearTimeout(d.timer);
+      await d.run();
+    }
+    this.pendingDeletes.clear();
     for (const s of this.segments) await s.close();
     this.indexCache.clear();
   }
@@ -685,30 +986,36 @@ export class PartitionLog {
   async abandon(): Promise<void> {
     this.closed = true;
     await this.flushWrites().catch(() => undefined);
+    await this.checkpoints.idle();
+    for (const d of this.pendingDeletes) clearTimeout(d.timer);
+    this.pendingDeletes.clear();
     for (const s of this.segments) await s.close();
   }
 }
 
-function bufferToPairs(buf: Buffer, entry: number): number[] {
+/** Next offset after the last whole batch of a file, or null when a header is bad. */
+async function walkEnd(file: { read(into: Buffer, offset: number, length: number, position: number): Promise<number> }, size: number): Promise<number | null> {
+  const header = Buffer.allocUnsafe(WALK_HEADER);
+  let pos = 0;
+  let next: number | null = null;
+  while (pos + WALK_HEADER <= size) {
+    await file.read(header, 0, WALK_HEADER, pos);
+    const len = header.readInt32BE(8) + LOG_OVERHEAD;
+    if (len < MIN_BATCH || pos + len > size) return null;
+    next = Number(header.readBigInt64BE(0)) + header.readInt32BE(23) + 1;
+    pos += len;
+  }
+  return next;
+}
+
+function bufferToPairs(buf: Buffer): number[] {
   const out: number[] = [];
-  for (let i = 0; i + entry <= buf.length; i += entry) out.push(buf.readInt32BE(i), buf.readInt32BE(i + 4));
+  for (let i = 0; i + OFFSET_INDEX_ENTRY <= buf.length; i += OFFSET_INDEX_ENTRY) out.push(buf.readInt32BE(i), buf.readInt32BE(i + 4));
   return out;
 }
 
 function timeIndexToPairs(buf: Buffer): number[] {
   const out: number[] = [];
   for (let i = 0; i + TIME_INDEX_ENTRY <= buf.length; i += TIME_INDEX_ENTRY) out.push(Number(buf.readBigInt64BE(i)), buf.readInt32BE(i + 8));
-  return out;
-}
-
-function parseEpochCheckpoint(data: Buffer | null): EpochEntry[] {
-  if (data === null) return [];
-  const lines = data.toString('utf8').split('\n');
-  const count = Number(lines[1]);
-  const out: EpochEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    const [epoch, start] = (lines[i + 2] ?? '').split(' ').map(Number);
-    if (Number.isInteger(epoch) && Number.isInteger(start)) out.push({ epoch: epoch!, startOffset: start! });
-  }
   return out;
 }

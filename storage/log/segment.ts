@@ -60,6 +60,12 @@ export class Segment {
     return this.opening;
   }
 
+  /** Uses an already open file (the compactor's output, opened under its temporary name). */
+  adopt(file: StorageFile): void {
+    this.file = file;
+    this.opening = null;
+  }
+
   /** The open file, if any. */
   get openFile(): StorageFile | null {
     return this.file;

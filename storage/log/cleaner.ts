@@ -1,0 +1,236 @@
+/**
+ * Log compaction for `cleanup.policy=compact` (Kafka's LogCleaner): keeps the latest record per
+ * key in the sealed segments, leaving offsets unchanged.
+ *
+ * One pass over a log:
+ *   1. The cleanable range is the sealed segments old enough for `min.compaction.lag.ms`. The
+ *      part from the cleaner offset on is "dirty"; nothing happens until dirty bytes make up
+ *      `min.cleanable.dirty.ratio` of the range.
+ *   2. The dirty part is read once to map every key to its latest offset. The map is bounded
+ *      (MAX_MAP_KEYS); when full, this pass stops at the segment where it filled.
+ *   3. The range is rewritten segment group by segment group (groups fit `segment.bytes`): a record
+ *      stays if its key's latest offset is its own, or its key is not in the map. Tombstones (null
+ *      values) go once their timestamp is older than `delete.retention.ms`. A batch whose records
+ *      all stay is copied byte for byte; otherwise its survivors are re-encoded with the batch's own
+ *      codec, producer fields and offsets.
+ *   4. Each group's output is written as `<base>.log.cleaned`, fsynced, renamed `<base>.log.swap`,
+ *      swapped into the log in memory (reads and appends never wait), the old files renamed
+ *      `.deleted`, and the swap file renamed to `<base>.log`. A crash at any step is finished or
+ *      undone at open (see PartitionLog.load).
+ * Appends go to the active segment, which is never cleaned, so they never wait for the cleaner.
+ */
+import { buildBatch, readRecords, scanBatches, setLogAppendTime, type BatchInfo, type Record } from '../../protocol/records/index.js';
+import type { FileSystem, StorageFile } from '../fs/file-system.js';
+import type { PartitionLog } from './partition-log.js';
+import { Segment } from './segment.js';
+
+/** Keys remembered per pass (Kafka sizes this by log.cleaner.dedupe.buffer.size). */
+const MAX_MAP_KEYS = 1_000_000;
+const READ_CHUNK = 1024 * 1024;
+
+export interface CleanStats {
+  segmentsBefore: number;
+  segmentsAfter: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  recordsRemoved: number;
+  cleanedUpTo: number;
+}
+
+export interface CleanerDeps {
+  fs: FileSystem;
+  log: (msg: string) => void;
+  maxMapKeys?: number;
+}
+
+/** Calls `fn` for every batch of a segment in order (reading it in chunks). */
+async function forEachBatch(seg: Segment, fn: (buf: Buffer, info: BatchInfo) => void | Promise<void>): Promise<void> {
+  const file = await seg.open();
+  let pos = 0;
+  while (pos < seg.writtenSize) {
+    const len = Math.min(READ_CHUNK, seg.writtenSize - pos);
+    let chunk = Buffer.allocUnsafe(len);
+    await file.read(chunk, 0, len, pos);
+    let batches = scanBatches(chunk, { allowPartialTail: true, skipCrc: true });
+    if (batches.length === 0) {
+      // One batch larger than the chunk: read exactly it.
+      const size = chunk.readInt32BE(8) + 12;
+      chunk = Buffer.allocUnsafe(size);
+      await file.read(chunk, 0, size, pos);
+      batches = scanBatches(chunk, { skipCrc: true });
+    }
+    let consumed = 0;
+    for (const b of batches) {
+      await fn(chunk, b);
+      consumed = b.position + b.size;
+    }
+    pos += consumed;
+  }
+}
+
+function keyOf(r: Record): string | null {
+  return r.key === null ? null : r.key.toString('latin1');
+}
+
+export class LogCleaner {
+  constructor(private readonly deps: CleanerDeps) {}
+
+  /** Cleans `log` once if it is compacted and dirty enough; null when there was nothing to do. */
+  async clean(log: PartitionLog, now: number): Promise<CleanStats | null> {
+    const config = log.config;
+    if (!config.cleanupPolicy.includes('compact')) return null;
+    const all = log.segmentList;
+    const range: Segment[] = [];
+    for (const s of all.slice(0, -1)) {
+      if (s.maxTimestamp >= 0 && now - s.maxTimestamp < config.minCompactionLagMs) break;
+      range.push(s);
+    }
+    if (range.length === 0) return null;
+    const firstDirty = Math.max(log.cleanerOffset, log.logStartOffset);
+    let total = 0;
+    let dirty = 0;
+    for (const s of range) {
+      total += s.size;
+      if (s.nextOffset > firstDirty) dirty += s.size;
+    }
+    if (dirty === 0 || dirty / total < config.minCleanableDirtyRatio) return null;
+
+    // 2. Latest offset of every key in the dirty part.
+    const latest = new Map<string, number>();
+    const maxKeys = this.deps.maxMapKeys ?? MAX_MAP_KEYS;
+    let end = range[0]!.baseOffset;
+    for (const s of range) {
+      if (s.nextOffset <= firstDirty) {
+        end = s.nextOffset;
+        continue;
+      }
+      if (latest.size >= maxKeys) break;
+      await forEachBatch(s, (buf, info) => {
+        if (info.isControl) return;
+        for (const r of readRecords(buf, info)) {
+          const k = keyOf(r);
+          if (k !== null && r.offset >= firstDirty) latest.set(k, r.offset);
+        }
+      });
+      end = s.nextOffset;
+    }
+    const cleanable = range.filter((s) => s.nextOffset <= end);
+    if (cleanable.length === 0) return null;
+
+    // 3-4. Rewrite group by group.
+    const stats: CleanStats = { segmentsBefore: cleanable.length, segmentsAfter: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, cleanedUpTo: end };
+    const groups: Segment[][] = [];
+    let current: Segment[] = [];
+    let currentBytes = 0;
+    for (const s of cleanable) {
+      // Index entries hold offsets relative to the base as int32.
+      const spanOk = current.length === 0 || s.nextOffset - current[0]!.baseOffset < 0x7fffffff;
+      if (current.length > 0 && (currentBytes + s.size > config.segmentBytes || !spanOk)) {
+        groups.push(current);
+        current = [];
+        currentBytes = 0;
+      }
+      current.push(s);
+      currentBytes += s.size;
+    }
+    if (current.length > 0) groups.push(current);
+
+    for (const group of groups) {
+      stats.bytesBefore += group.reduce((n, s) => n + s.size, 0);
+      const replacement = await this.rewrite(log, group, latest, now, stats);
+      if (replacement === null) return stats.segmentsAfter > 0 ? stats : null;
+      stats.bytesAfter += replacement.size;
+      stats.segmentsAfter++;
+    }
+    await log.markCleaned(end);
+    this.deps.log(
+      `${log.name}: compacted offsets ${cleanable[0]!.baseOffset}..${end - 1}: ${stats.segmentsBefore} segment(s) of ${stats.bytesBefore} bytes into ${stats.segmentsAfter} of ${stats.bytesAfter} bytes, ${stats.recordsRemoved} record(s) removed`,
+    );
+    return stats;
+  }
+
+  /** Writes the survivors of `group` into one new segment and swaps it in; null if the log moved on meanwhile. */
+  private async rewrite(log: PartitionLog, group: readonly Segment[], latest: ReadonlyMap<string, number>, now: number, stats: CleanStats): Promise<Segment | null> {
+    const fs = this.deps.fs;
+    const config = log.config;
+    const replacement = new Segment(group[0]!.baseOffset, log.dir, fs);
+    const cleanedPath = `${replacement.path}.cleaned`;
+    const swapPath = `${replacement.path}.swap`;
+    await fs.remove(cleanedPath);
+    const out: StorageFile = await fs.openFile(cleanedPath);
+    let committed = false;
+    try {
+      for (const seg of group) {
+        await forEachBatch(seg, async (buf, info) => {
+          const kept = this.survivors(buf, info, latest, now, config.deleteRetentionMs);
+          let bytes: Buffer;
+          if (kept === 'all') bytes = buf.subarray(info.position, info.position + info.size);
+          else {
+            stats.recordsRemoved += info.recordCount - kept.length;
+            if (kept.length === 0) return;
+            const base = kept[0]!.offset;
+            bytes = buildBatch({
+              baseOffset: base,
+              records: kept.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offset - base })),
+              compression: info.compression,
+              producerId: info.producerId,
+              producerEpoch: info.producerEpoch,
+              baseSequence: info.baseSequence < 0 ? -1 : (info.baseSequence + (base - info.baseOffset)) % 0x80000000,
+              isTransactional: info.isTransactional,
+              partitionLeaderEpoch: info.partitionLeaderEpoch,
+              logAppendTime: info.timestampType === 1,
+            });
+            if (info.timestampType === 1) setLogAppendTime(bytes, 0, info.maxTimestamp);
+          }
+          const position = replacement.size;
+          await out.writev([bytes], position);
+          const lastOffset = Number(bytes.readBigInt64BE(0)) + bytes.readInt32BE(23);
+          const maxTimestamp = Number(bytes.readBigInt64BE(35));
+          replacement.indexBatch(position, Number(bytes.readBigInt64BE(0)), lastOffset, maxTimestamp, bytes.length, config.indexIntervalBytes);
+          replacement.size += bytes.length;
+        });
+      }
+      replacement.nextOffset = group[group.length - 1]!.nextOffset;
+      replacement.writtenSize = replacement.size;
+      if (config.fsyncEnabled) await out.datasync();
+      await fs.rename(cleanedPath, swapPath);
+      await fs.syncDir(log.dir);
+      replacement.adopt(out);
+      if (!log.segmentList.includes(group[0]!) || !group.every((s) => log.segmentList.includes(s))) {
+        await fs.remove(swapPath);
+        await out.close();
+        return null;
+      }
+      await log.replaceSegments(group, replacement);
+      committed = true;
+      await fs.rename(swapPath, replacement.path);
+      await fs.writeFileAtomic(replacement.indexPath(), replacement.offsetIndexBytes(), config.fsyncEnabled);
+      await fs.writeFileAtomic(replacement.timeIndexPath(), replacement.timeIndexBytes(), config.fsyncEnabled);
+      await fs.syncDir(log.dir);
+      replacement.offsetIndex = [];
+      replacement.timeIndex = [];
+      return replacement;
+    } catch (e) {
+      if (!committed) {
+        await out.close().catch(() => undefined);
+        await fs.remove(cleanedPath).catch(() => undefined);
+        await fs.remove(swapPath).catch(() => undefined);
+      }
+      throw e;
+    }
+  }
+
+  /** The records of a batch that stay, or 'all' when nothing changes. */
+  private survivors(buf: Buffer, info: BatchInfo, latest: ReadonlyMap<string, number>, now: number, deleteRetentionMs: number): Record[] | 'all' {
+    if (info.isControl) return 'all';
+    const records = readRecords(buf, info);
+    const kept = records.filter((r) => {
+      const k = keyOf(r);
+      if (k === null) return true;
+      const last = latest.get(k);
+      if (last !== undefined && last !== r.offset) return false;
+      return !(r.value === null && now - r.timestamp > deleteRetentionMs);
+    });
+    return kept.length === records.length ? 'all' : kept;
+  }
+}

@@ -10,6 +10,7 @@ import type { QuorumController } from '../controller/quorum-controller.js';
 import type { ImageChanges, MetadataImage, TopicImage } from '../controller/image.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { LogManager } from '../storage/log-manager.js';
+import { LogCleaner } from '../storage/log/cleaner.js';
 import type { PartitionLog } from '../storage/log/partition-log.js';
 import type { ServerConfig } from './config/server-config.js';
 import { effectiveTopicConfig, type TopicSettings } from './topic-settings.js';
@@ -81,12 +82,19 @@ export class Partition {
 export class ReplicaManager {
   private readonly topics = new Map<string, Partition[]>();
   private unsubscribe: (() => void) | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  /** Retention, compaction and scheduled flushes run one at a time, in this chain. */
+  private maintenance: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly cleaner: LogCleaner;
 
   private constructor(
     private readonly config: ServerConfig,
     readonly logs: LogManager,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.cleaner = new LogCleaner({ fs: logs.fs, log: (msg) => logger.info(msg) });
+  }
 
   static async open(config: ServerConfig, controller: QuorumController, logger: Logger): Promise<ReplicaManager> {
     const logs = await LogManager.open(config.logDirs[0]!, { fsyncEnabled: config.fsyncEnabled, logger: (msg) => logger.info(msg) });
@@ -94,7 +102,75 @@ export class ReplicaManager {
     const image = controller.image();
     for (const t of image.topics.values()) rm.addTopic(t, image);
     rm.unsubscribe = controller.onImage((img, changes) => rm.applyChanges(img, changes));
+    await rm.removeOrphanDirs(image);
+    rm.startMaintenance();
     return rm;
+  }
+
+  private startMaintenance(): void {
+    const every = (ms: number, task: () => Promise<void>): void => {
+      if (!Number.isFinite(ms)) return;
+      const timer = setInterval(() => this.schedule(task), Math.max(1, Math.min(ms, 0x7fffffff)));
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.config.logRetentionCheckIntervalMs, () => this.runRetention());
+    if (this.config.logCleanerEnable) every(Math.max(this.config.logCleanerBackoffMs, 100), () => this.runCleaner());
+    every(this.config.logFlushSchedulerIntervalMs === Infinity ? 1000 : this.config.logFlushSchedulerIntervalMs, () => this.runScheduledFlushes());
+  }
+
+  /** Queues a maintenance task unless one of its kind is already waiting. */
+  private schedule(task: () => Promise<void>): void {
+    if (this.closed) return;
+    this.maintenance = this.maintenance.then(task).catch((e: unknown) => this.logger.error(`log maintenance failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+  }
+
+  private *allPartitions(): Iterable<Partition> {
+    for (const parts of this.topics.values()) yield* parts;
+  }
+
+  /** False once the partition's topic was deleted (or re-created) since `p` was taken. */
+  private isCurrent(p: Partition): boolean {
+    return this.topics.get(p.topic)?.[p.index] === p;
+  }
+
+  /** Removes partition directories of topics deleted while the broker was down. */
+  private async removeOrphanDirs(image: MetadataImage): Promise<void> {
+    for (const d of await this.logs.partitionDirs()) {
+      const t = image.topics.get(d.topic);
+      if (t !== undefined && d.partition < t.partitions.length) continue;
+      this.logger.info(`removing ${d.dir}: its topic no longer exists`);
+      await this.logs.removeDir(d.dir);
+    }
+  }
+
+  /** Deletes segments past retention (opening logs not used since start, so every partition is covered). */
+  async runRetention(): Promise<void> {
+    const now = Date.now();
+    for (const p of [...this.allPartitions()]) {
+      if (this.closed) return;
+      if (!this.isCurrent(p)) continue;
+      const log = await p.getLog();
+      await log.applyRetention(now);
+      await log.writeOffsetCheckpoint();
+    }
+  }
+
+  async runCleaner(): Promise<void> {
+    for (const p of [...this.allPartitions()]) {
+      if (this.closed) return;
+      if (!p.settings.compacted || !this.isCurrent(p)) continue;
+      const log = await p.getLog();
+      await this.cleaner.clean(log, Date.now());
+    }
+  }
+
+  private async runScheduledFlushes(): Promise<void> {
+    const now = Date.now();
+    for (const p of this.allPartitions()) {
+      const log = p.openLog;
+      if (log !== null && log.config.flushMs !== Infinity) await log.flushIfDue(now);
+    }
   }
 
   private addTopic(t: TopicImage, image: MetadataImage): void {
@@ -184,6 +260,9 @@ export class ReplicaManager {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.maintenance;
     this.unsubscribe?.();
     await this.logs.closeAll();
   }

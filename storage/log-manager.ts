@@ -32,7 +32,7 @@ export class LogManager {
 
   private constructor(
     readonly dataDir: string,
-    private readonly fs: FileSystem,
+    readonly fs: FileSystem,
     private readonly opts: LogManagerOptions,
   ) {
     this.flusher = new Flusher(opts.fsyncEnabled);
@@ -76,6 +76,7 @@ export class LogManager {
     }
     await this.fs.mkdirp(dir);
     if (recorded !== topicId) {
+      await this.fs.syncDir(this.dataDir);
       await this.fs.writeFileAtomic(`${dir}/${PARTITION_METADATA}`, Buffer.from(`version: 0\ntopic_id: ${topicId}\n`), config.fsyncEnabled);
     }
     return PartitionLog.open(dir, key, { ...config, fsyncEnabled: config.fsyncEnabled && this.opts.fsyncEnabled }, {
@@ -83,6 +84,12 @@ export class LogManager {
       flusher: this.flusher,
       log: this.opts.logger,
     });
+  }
+
+  /** Removes a partition directory that no open log uses. */
+  async removeDir(dir: string): Promise<void> {
+    if (this.logs.has(dir)) throw new Error(`${dir} is in use`);
+    await this.fs.remove(`${this.dataDir}/${dir}`);
   }
 
   /** Closes and removes every partition log of `topic`, open or not. */

@@ -36,6 +36,10 @@ export interface ServerConfig {
   readonly maxConnections: number;
   readonly fsyncEnabled: boolean;
   readonly logRetentionCheckIntervalMs: number;
+  readonly logCleanerEnable: boolean;
+  readonly logCleanerBackoffMs: number;
+  /** How often logs with a finite flush.ms are checked (Infinity: only when some topic sets flush.ms). */
+  readonly logFlushSchedulerIntervalMs: number;
   readonly offsetsTopicNumPartitions: number;
   readonly groupInitialRebalanceDelayMs: number;
   /** Settings given explicitly (file and overrides), by Kafka name. */
@@ -179,6 +183,9 @@ export function loadServerConfig(opts: LoadOptions): ServerConfig {
     maxConnections: int('max.connections'),
     fsyncEnabled: get('samsa.log.fsync.enable') === 'true',
     logRetentionCheckIntervalMs: int('log.retention.check.interval.ms'),
+    logCleanerEnable: get('log.cleaner.enable') === 'true',
+    logCleanerBackoffMs: int('log.cleaner.backoff.ms'),
+    logFlushSchedulerIntervalMs: longValue(get('log.flush.scheduler.interval.ms')),
     offsetsTopicNumPartitions: int('offsets.topic.num.partitions'),
     groupInitialRebalanceDelayMs: int('group.initial.rebalance.delay.ms'),
     explicit,
@@ -243,6 +250,7 @@ export function topicLogConfig(config: ServerConfig, overrides: ReadonlyMap<stri
     deleteRetentionMs: longValue(get('delete.retention.ms')),
     minCompactionLagMs: longValue(get('min.compaction.lag.ms')),
     minCleanableDirtyRatio: Number(get('min.cleanable.dirty.ratio')),
+    fileDeleteDelayMs: longValue(get('file.delete.delay.ms')),
     fsyncEnabled: config.fsyncEnabled,
   };
   return {

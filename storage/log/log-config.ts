@@ -21,6 +21,8 @@ export interface LogConfig {
   deleteRetentionMs: number;
   minCompactionLagMs: number;
   minCleanableDirtyRatio: number;
+  /** file.delete.delay.ms: how long a deleted segment's files stay (as `.deleted`) for reads still using them. */
+  fileDeleteDelayMs: number;
   /** Broker-wide switch (samsa.log.fsync.enable): false never fsyncs. */
   fsyncEnabled: boolean;
 }
@@ -38,5 +40,6 @@ export const DEFAULT_LOG_CONFIG: LogConfig = {
   deleteRetentionMs: 24 * 3600 * 1000,
   minCompactionLagMs: 0,
   minCleanableDirtyRatio: 0.5,
+  fileDeleteDelayMs: 60_000,
   fsyncEnabled: true,
 };

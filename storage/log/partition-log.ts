@@ -134,8 +134,6 @@ export interface PartitionLogDeps {
   fs: FileSystem;
   flusher: Flusher;
   log: (msg: string) => void;
-  /** Delay before the files of a deleted segment are removed (Kafka's file.delete.delay.ms). */
-  fileDeleteDelayMs?: number;
 }
 
 export function snapshotFileName(offset: number): string {
@@ -675,7 +673,7 @@ export class PartitionLog {
       for (const s of segments) await s.close().catch(() => undefined);
       for (const p of paths) await fs.remove(p).catch(() => undefined);
     };
-    const entry = { timer: setTimeout(() => void run().finally(() => this.pendingDeletes.delete(entry)), this.deps.fileDeleteDelayMs ?? 60_000), run };
+    const entry = { timer: setTimeout(() => void run().finally(() => this.pendingDeletes.delete(entry)), Math.min(this.config.fileDeleteDelayMs, 0x7fffffff)), run };
     entry.timer.unref();
     this.pendingDeletes.add(entry);
   }

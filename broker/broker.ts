@@ -7,6 +7,7 @@ import type { BrokerRegistration, MetadataImage } from '../controller/image.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ServerConfig } from './config/server-config.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
+import { GroupCoordinator } from './group/group-coordinator.js';
 import { Logger } from './logger.js';
 import { SocketServer } from './network/server.js';
 import { ProducerIdManager } from './producer-id-manager.js';
@@ -31,6 +32,7 @@ export class Broker {
     readonly replicaManager: ReplicaManager,
     readonly fetchSessions: FetchSessionCache,
     readonly producerIds: ProducerIdManager,
+    readonly groups: GroupCoordinator,
   ) {}
 
   static async start(config: ServerConfig, logger = new Logger()): Promise<Broker> {
@@ -47,7 +49,9 @@ export class Broker {
     });
     const replicaManager = await ReplicaManager.open(config, controller, logger);
     const producerIds = new ProducerIdManager(controller, config.nodeId);
-    const broker = new Broker(config, logger, controller, replicaManager, new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), producerIds);
+    const groups = new GroupCoordinator(config, controller, replicaManager, logger);
+    groups.start();
+    const broker = new Broker(config, logger, controller, replicaManager, new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), producerIds, groups);
     const server = new SocketServer(new BrokerRequestDispatcher(broker), {
       maxFrameBytes: config.socketRequestMaxBytes,
       maxInFlight: 100,
@@ -116,6 +120,7 @@ export class Broker {
     this.closed = true;
     this.shutdown.abort();
     await this.server?.close();
+    this.groups.close();
     this.fetchSessions.close();
     await this.replicaManager.close();
     await this.controller.close();

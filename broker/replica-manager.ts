@@ -21,7 +21,12 @@ export interface AppendOptions {
   acks: number;
   produceVersion: number;
   transactionalId: string | null;
+  /** The broker's own writes (coordinators) may append to internal topics; clients may not. */
+  internal?: boolean;
 }
+
+/** Topics only the broker writes (Kafka's Topic.isInternal). */
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
 
 export interface AppendResult {
   errorCode: number;
@@ -223,6 +228,7 @@ export class ReplicaManager {
   appendRecords(topic: string, index: number, records: Buffer, opts: AppendOptions): Promise<AppendResult> {
     const partition = this.partition(topic, index);
     if (partition === undefined) return Promise.resolve(failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+    if (opts.internal !== true && INTERNAL_TOPICS.has(topic)) return Promise.resolve(failure(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`));
     const log = partition.getLog();
     if (log instanceof Promise) return log.then((l) => this.appendToLog(partition, l, records, opts));
     return this.appendToLog(partition, log, records, opts);

@@ -141,6 +141,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   b('offsets.topic.segment.bytes', 'int', '104857600', 'Segment size of __consumer_offsets.', { validate: atLeast(1) }),
   b('offsets.retention.minutes', 'int', '10080', 'How long committed offsets of empty groups are kept.', { validate: atLeast(1) }),
   b('offsets.retention.check.interval.ms', 'long', '600000', 'How often expired offsets are removed.', { validate: atLeast(1) }),
+  b('offset.metadata.max.bytes', 'int', '4096', 'Largest metadata string stored with a committed offset.', { validate: atLeast(0) }),
   b('offsets.commit.timeout.ms', 'int', '5000', 'Time an offset commit may wait for its write.', { validate: atLeast(1) }),
   b('group.initial.rebalance.delay.ms', 'int', '3000', 'Delay before the first rebalance of a new group.', { validate: atLeast(0) }),
   b('group.min.session.timeout.ms', 'int', '6000', 'Smallest session timeout a member may ask for.'),

@@ -1,7 +1,8 @@
 /**
  * FindCoordinator (key 10), v0-5.
  * Names the broker coordinating a consumer group (key type 0) or a transactional id (key type 1).
- * In a single-node cluster that is this node for every key. v4+ batches keys (KIP-699); earlier
+ * In a single-node cluster that is this node for every key. The first group lookup creates
+ * `__consumer_offsets`. v4+ batches keys (KIP-699); earlier
  * versions ask for one key (v0 only for groups).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -11,6 +12,7 @@ import {
   type FindCoordinatorResponse,
   type FindCoordinatorResponseCoordinator,
 } from '../../protocol/messages/index.js';
+import { coordinatorErrorCode } from '../group/handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 const GROUP = 0;
@@ -29,8 +31,21 @@ function coordinatorFor(key: string, keyType: number, ctx: RequestContext): Find
   return { key, nodeId: me.id, host: l.host, port: l.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
-function handle(req: FindCoordinatorRequest, ctx: RequestContext): FindCoordinatorResponse {
+async function handle(req: FindCoordinatorRequest, ctx: RequestContext): Promise<FindCoordinatorResponse> {
   const v = ctx.apiVersion;
+  const keyType = v === 0 ? GROUP : req.keyType;
+  if (keyType === GROUP) {
+    // Kafka creates __consumer_offsets when the first group looks for its coordinator.
+    try {
+      await ctx.broker.groups.ensureTopic();
+    } catch (e) {
+      const errorCode = coordinatorErrorCode(e);
+      const keys = v >= 4 ? req.coordinatorKeys : [req.key];
+      const failed = keys.map((key) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: null }));
+      if (v >= 4) return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 0, host: '', port: 0, coordinators: failed };
+      return { throttleTimeMs: 0, errorCode, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators: [] };
+    }
+  }
   if (v >= 4) {
     return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 0, host: '', port: 0, coordinators: req.coordinatorKeys.map((k) => coordinatorFor(k, req.keyType, ctx)) };
   }

@@ -16,6 +16,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { buildBatch, readRecords, scanBatches } from '../../protocol/records/index.js';
 import type { ReplicaManager } from '../replica-manager.js';
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecord } from './coordinator-records.js';
+import type { TopicResolver } from './consumer-group-ops.js';
 import { GroupShard, type GroupConfig, type OpResult } from './group-shard.js';
 
 export const GROUP_TOPIC = '__consumer_offsets';
@@ -58,8 +59,22 @@ export class GroupCoordinator {
       maxGroupSize: Number(config.get('group.max.size')),
       offsetsRetentionMs: Number(config.get('offsets.retention.minutes')) * 60_000,
       offsetMetadataMaxBytes: Number(config.get('offset.metadata.max.bytes')),
+      consumer: {
+        sessionTimeoutMs: Number(config.get('group.consumer.session.timeout.ms')),
+        heartbeatIntervalMs: Number(config.get('group.consumer.heartbeat.interval.ms')),
+      },
     };
   }
+
+  /** Topics as the consumer group protocol names them: ids in assignments, names in subscriptions. */
+  readonly topicResolver: TopicResolver = {
+    byName: (name) => {
+      const t = this.controller.image().topics.get(name);
+      return t === undefined ? undefined : { id: t.id, partitions: t.partitions.length };
+    },
+    nameOf: (id) => this.controller.image().topicsById.get(id)?.name,
+    allNames: () => this.controller.image().topics.keys(),
+  };
 
   /** Starts the timers, and loads the shards in the background when the topic already exists. */
   start(): void {
@@ -132,7 +147,7 @@ export class GroupCoordinator {
 
   /** Rebuilds a shard by replaying its partition from the start. */
   private async load(partition: number): Promise<GroupShard> {
-    const shard = new GroupShard(partition, this.groupConfig, (msg) => this.logger.info(msg));
+    const shard = new GroupShard(partition, this.groupConfig, (msg) => this.logger.info(msg), this.topicResolver);
     const p = this.replicas.partition(GROUP_TOPIC, partition);
     if (p === undefined) throw new CoordinatorError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${GROUP_TOPIC}-${partition} is not hosted here`);
     const log = await p.getLog();
@@ -156,6 +171,7 @@ export class GroupCoordinator {
         }
       }
     }
+    shard.finishLoad();
     if (count > 0) this.logger.info(`loaded ${GROUP_TOPIC}-${partition}: ${count} records in ${Date.now() - started} ms`);
     return shard;
   }
@@ -189,7 +205,9 @@ export class GroupCoordinator {
             result.afterWrite?.(true);
           },
           (e: unknown) => {
-            this.logger.warn(`writing to ${GROUP_TOPIC}-${partition} failed: ${e instanceof Error ? e.message : String(e)}`);
+            this.logger.warn(`writing to ${GROUP_TOPIC}-${partition} failed: ${e instanceof Error ? e.message : String(e)}; its groups are reloaded from the log`);
+            // Consumer-group state was applied ahead of the write: rebuild it from what is durable.
+            if (this.shards.get(partition) === shard) this.shards.delete(partition);
             result.afterWrite?.(false);
             if (result.afterWrite === undefined) throw new CoordinatorError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the group state could not be written');
           },

@@ -21,6 +21,7 @@ import type {
   SyncGroupResponse,
 } from '../../protocol/messages/index.js';
 import { ClassicGroup, type ClassicMember } from './classic-group.js';
+import { ConsumerGroupOps, type ConsumerGroupConfig, type TopicResolver } from './consumer-group-ops.js';
 import type { CoordinatorRecord } from './coordinator-records.js';
 import { OffsetStore } from './offset-store.js';
 
@@ -31,6 +32,7 @@ export interface GroupConfig {
   maxGroupSize: number;
   offsetsRetentionMs: number;
   offsetMetadataMaxBytes: number;
+  consumer: ConsumerGroupConfig;
 }
 
 /** What an operation wants written, what to answer, and what to do once the write is durable. */
@@ -66,12 +68,24 @@ function syncError(errorCode: number): SyncGroupResponse {
 export class GroupShard {
   readonly classicGroups = new Map<string, ClassicGroup>();
   readonly offsets = new OffsetStore();
+  readonly consumer: ConsumerGroupOps;
 
   constructor(
     readonly partition: number,
     private readonly config: GroupConfig,
     private readonly log: (msg: string) => void,
-  ) {}
+    readonly topics: TopicResolver,
+  ) {
+    this.consumer = new ConsumerGroupOps(config.consumer, log);
+  }
+
+  /** After loading: a group id is either a classic or a consumer group (offsets alone made a classic placeholder). */
+  finishLoad(): void {
+    for (const id of this.consumer.groups.keys()) {
+      const classic = this.classicGroups.get(id);
+      if (classic !== undefined && classic.isEmpty) this.classicGroups.delete(id);
+    }
+  }
 
   // ---- replay ---------------------------------------------------------------------------------
 
@@ -80,7 +94,7 @@ export class GroupShard {
     switch (rec.type) {
       case 'offset':
         this.offsets.replay(rec.group, rec.topic, rec.partition, rec.value);
-        if (rec.value !== null && !this.classicGroups.has(rec.group)) this.classicGroups.set(rec.group, new ClassicGroup(rec.group));
+        if (rec.value !== null && !this.classicGroups.has(rec.group) && !this.consumer.groups.has(rec.group)) this.classicGroups.set(rec.group, new ClassicGroup(rec.group));
         break;
       case 'group':
         if (rec.value === null) {
@@ -88,6 +102,8 @@ export class GroupShard {
         } else if (loading) this.classicGroups.set(rec.group, groupFromRecord(rec.group, rec.value, this.config));
         break;
       default:
+        // Consumer-group records were applied when produced (see consumer-group-ops.ts).
+        if (loading) this.consumer.replay(rec);
         break;
     }
   }
@@ -100,6 +116,7 @@ export class GroupShard {
     if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
       return { records: [], response: joinError(ErrorCode.INVALID_SESSION_TIMEOUT) };
     }
+    if (this.consumer.groups.has(req.groupId)) return { records: [], response: joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL) };
     let group = this.classicGroups.get(req.groupId);
     if (group === undefined) {
       if (req.memberId !== '') return { records: [], response: joinError(ErrorCode.UNKNOWN_MEMBER_ID) };
@@ -482,6 +499,7 @@ export class GroupShard {
         records.push(...this.membersChanged(group, leaderPending ? 'the leader did not send its assignment in time' : 'members did not sync in time', now));
       }
     }
+    records.push(...this.consumer.tick(now, this.topics));
     records.push(...this.expireOffsets(now));
     return records;
   }
@@ -508,7 +526,10 @@ export class GroupShard {
     if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
     let group = this.classicGroups.get(req.groupId);
     const generation = apiVersion >= 1 ? req.generationIdOrMemberEpoch : -1;
-    if (group === undefined) {
+    if (this.consumer.groups.has(req.groupId)) {
+      const code = this.consumer.validateCommit(req.groupId, req.memberId, generation);
+      if (code !== ErrorCode.NONE) return all(code);
+    } else if (group === undefined) {
       if (generation >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
       group = new ClassicGroup(req.groupId);
       this.classicGroups.set(req.groupId, group);
@@ -586,11 +607,23 @@ export class GroupShard {
       if (wanted.size > 0 && !wanted.has(g.state.toLowerCase())) continue;
       out.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' });
     }
+    for (const g of this.consumer.groups.values()) {
+      if (wanted.size > 0 && !wanted.has(g.state.toLowerCase())) continue;
+      out.push({ groupId: g.groupId, protocolType: 'consumer', groupState: g.state, groupType: 'consumer' });
+    }
     return out;
   }
 
   /** DeleteGroups: only groups without members; writes tombstones for the group and its offsets. */
   deleteGroup(groupId: string): OpResult<number> {
+    const consumerGroup = this.consumer.groups.get(groupId);
+    if (consumerGroup !== undefined) {
+      if (consumerGroup.members.size > 0) return { records: [], response: ErrorCode.NON_EMPTY_GROUP };
+      const records: CoordinatorRecord[] = this.offsets.all(groupId).map((o) => ({ type: 'offset' as const, group: groupId, topic: o.topic, partition: o.partition, value: null }));
+      records.push(...this.consumer.deleteRecords(consumerGroup));
+      this.consumer.groups.delete(groupId);
+      return { records, response: ErrorCode.NONE };
+    }
     const group = this.classicGroups.get(groupId);
     if (group === undefined || group.state === 'Dead') return { records: [], response: ErrorCode.GROUP_ID_NOT_FOUND };
     if (group.state !== 'Empty') return { records: [], response: ErrorCode.NON_EMPTY_GROUP };
@@ -609,12 +642,15 @@ export class GroupShard {
 
   /** OffsetDelete: refused for topics the group's members are subscribed to. */
   deleteOffsets(groupId: string, partitions: ReadonlyArray<{ topic: string; partition: number }>, subscribedTopics: (protocolMetadata: Buffer) => string[]): OpResult<{ errorCode: number; results: CommitPartitionResult[] }> {
+    const consumerGroup = this.consumer.groups.get(groupId);
     const group = this.classicGroups.get(groupId);
-    if (group === undefined || group.state === 'Dead') return { records: [], response: { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, results: [] } };
+    if (consumerGroup === undefined && (group === undefined || group.state === 'Dead')) return { records: [], response: { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, results: [] } };
     const subscribed = new Set<string>();
-    if (group.state !== 'Empty' && group.protocolType === 'consumer' && group.protocolName !== null) {
+    if (consumerGroup !== undefined) {
+      for (const t of consumerGroup.subscribedTopicNames(() => this.topics.allNames())) subscribed.add(t);
+    } else if (group !== undefined && group.state !== 'Empty' && group.protocolType === 'consumer' && group.protocolName !== null) {
       for (const m of group.members.values()) for (const topic of subscribedTopics(group.metadataFor(m, group.protocolName))) subscribed.add(topic);
-    } else if (group.state !== 'Empty' && group.protocolType !== 'consumer') {
+    } else if (group !== undefined && group.state !== 'Empty' && group.protocolType !== 'consumer') {
       return { records: [], response: { errorCode: ErrorCode.NON_EMPTY_GROUP, results: [] } };
     }
     const records: CoordinatorRecord[] = [];

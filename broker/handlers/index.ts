@@ -31,6 +31,8 @@ import { deleteGroupsHandler } from './42-delete-groups.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
+import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.js';
+import { consumerGroupDescribeHandler } from './69-consumer-group-describe.js';
 import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
 
 // Each handler is typed by its own request and response; the table only needs the shared shape.
@@ -62,6 +64,8 @@ const handlers: Array<Handler<any, any>> = [
   incrementalAlterConfigsHandler,
   offsetDeleteHandler,
   describeClusterHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
   describeTopicPartitionsHandler,
 ]; // eslint-disable-line @typescript-eslint/no-explicit-any -- heterogeneous table, each entry checked by defineHandler
 

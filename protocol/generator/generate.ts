@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageEmitter } from './emit.js';
+import { applyOverlay, SPEC_OVERLAYS } from './overlays.js';
 import { kebab, loadSpec, type MessageSpec } from './spec.js';
 
 export interface GeneratedFile {
@@ -27,7 +28,10 @@ function specSource(specDir: string): string {
 
 function banner(source: string, specs: MessageSpec[], files: string[]): string {
   const lines = [HEADER_NOTE, `// Source: ${source}, ${files.join(', ')}.`];
-  for (const s of specs) lines.push(`// ${s.name}: validVersions ${s.validVersions}, flexibleVersions ${s.flexibleVersions}.`);
+  for (const s of specs) {
+    lines.push(`// ${s.name}: validVersions ${s.validVersions}, flexibleVersions ${s.flexibleVersions}.`);
+    if (SPEC_OVERLAYS.some((o) => o.name === s.name)) lines.push(`// ${s.name}: versions newer than the source added by protocol/generator/overlays.ts.`);
+  }
   return lines.join('\n');
 }
 
@@ -72,6 +76,7 @@ function generateMessages(specDir: string, source: string, out: GeneratedFile[])
   const dataSpecs: Array<{ spec: MessageSpec; file: string }> = [];
   for (const f of listJson(msgDir)) {
     const spec = loadSpec(join(msgDir, f));
+    applyOverlay(spec);
     if ((spec.type === 'request' || spec.type === 'response') && spec.apiKey !== undefined) {
       const e = byKey.get(spec.apiKey) ?? {};
       e[spec.type] = spec;

@@ -1,0 +1,41 @@
+/**
+ * ConsumerGroupDescribe (key 69), v0.
+ * Groups of the consumer protocol (KIP-848): epochs, assignor, and each member's subscription,
+ * current and target assignment. Unknown ids and classic groups get GROUP_ID_NOT_FOUND.
+ */
+import {
+  consumerGroupDescribeApi,
+  type ConsumerGroupDescribeRequest,
+  type ConsumerGroupDescribeResponse,
+  type ConsumerGroupDescribeResponseDescribedGroup,
+} from '../../protocol/messages/index.js';
+import { coordinatorErrorCode } from '../group/handler-support.js';
+import { defineHandler, type RequestContext } from './handler.js';
+
+const AUTH_OPS_NOT_REQUESTED = -2147483648;
+
+function failed(groupId: string, errorCode: number): ConsumerGroupDescribeResponseDescribedGroup {
+  return { errorCode, errorMessage: null, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: AUTH_OPS_NOT_REQUESTED };
+}
+
+async function handle(req: ConsumerGroupDescribeRequest, ctx: RequestContext): Promise<ConsumerGroupDescribeResponse> {
+  const groups = await Promise.all(
+    req.groupIds.map(async (groupId) => {
+      try {
+        const shard = await ctx.broker.groups.shardOf(groupId);
+        return shard.consumer.describe(groupId, shard.topics);
+      } catch (e) {
+        return failed(groupId, coordinatorErrorCode(e));
+      }
+    }),
+  );
+  return { throttleTimeMs: 0, groups };
+}
+
+export const consumerGroupDescribeHandler = defineHandler({
+  api: consumerGroupDescribeApi,
+  minVersion: 0,
+  maxVersion: 0,
+  handle,
+  errorResponse: (req, errorCode) => ({ throttleTimeMs: 0, groups: req.groupIds.map((g) => failed(g, errorCode)) }),
+});

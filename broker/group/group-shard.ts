@@ -110,6 +110,17 @@ export class GroupShard {
 
   // ---- classic protocol -----------------------------------------------------------------------
 
+  /**
+   * Kafka checks a static member's instance id before its member id: a member id replaced by a
+   * newer incarnation of the instance is fenced, not unknown.
+   */
+  private staticMemberError(group: ClassicGroup, memberId: string, groupInstanceId: string | null): number {
+    if (groupInstanceId === null) return ErrorCode.NONE;
+    const current = group.staticMembers.get(groupInstanceId);
+    if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return current === memberId ? ErrorCode.NONE : ErrorCode.FENCED_INSTANCE_ID;
+  }
+
   joinGroup(req: JoinGroupRequest, ctx: MemberContext): OpResult<JoinGroupResponse> {
     const now = Date.now();
     if (req.groupId === '') return { records: [], response: joinError(ErrorCode.INVALID_GROUP_ID) };
@@ -267,6 +278,14 @@ export class GroupShard {
             member.joinWaiter = null;
             return;
           }
+          if (wasLeader && ctx.apiVersion < 9) {
+            // Before KIP-814 a replaced leader must not run the assignment again: it is told the
+            // old leader id and no members, and takes its old assignment in SyncGroup.
+            const waiter = member.joinWaiter;
+            member.joinWaiter = null;
+            waiter?.({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, generationId: group.generation, protocolType: group.protocolType, protocolName: group.protocolName, leader: oldId, skipAssignment: false, memberId: member.memberId, members: [] });
+            return;
+          }
           this.answerJoin(group, member, wasLeader);
         },
       };
@@ -351,9 +370,10 @@ export class GroupShard {
   syncGroup(req: SyncGroupRequest, apiVersion: number): OpResult<SyncGroupResponse> {
     const group = this.classicGroups.get(req.groupId);
     if (group === undefined || group.state === 'Dead') return { records: [], response: syncError(ErrorCode.UNKNOWN_MEMBER_ID) };
+    const staticError = this.staticMemberError(group, req.memberId, req.groupInstanceId);
+    if (staticError !== ErrorCode.NONE) return { records: [], response: syncError(staticError) };
     const member = group.members.get(req.memberId);
     if (member === undefined) return { records: [], response: syncError(ErrorCode.UNKNOWN_MEMBER_ID) };
-    if (req.groupInstanceId !== null && member.groupInstanceId !== req.groupInstanceId) return { records: [], response: syncError(ErrorCode.FENCED_INSTANCE_ID) };
     if (req.generationId !== group.generation) return { records: [], response: syncError(ErrorCode.ILLEGAL_GENERATION) };
     if (apiVersion >= 5 && ((req.protocolType !== null && req.protocolType !== group.protocolType) || (req.protocolName !== null && req.protocolName !== group.protocolName))) {
       return { records: [], response: syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL) };
@@ -408,10 +428,11 @@ export class GroupShard {
   heartbeat(req: HeartbeatRequest): OpResult<number> {
     const group = this.classicGroups.get(req.groupId);
     if (group === undefined) return { records: [], response: ErrorCode.UNKNOWN_MEMBER_ID };
-    const member = group.members.get(req.memberId);
     if (group.state === 'Dead') return { records: [], response: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    const staticError = this.staticMemberError(group, req.memberId, req.groupInstanceId);
+    if (staticError !== ErrorCode.NONE) return { records: [], response: staticError };
+    const member = group.members.get(req.memberId);
     if (member === undefined) return { records: [], response: ErrorCode.UNKNOWN_MEMBER_ID };
-    if (req.groupInstanceId !== null && member.groupInstanceId !== req.groupInstanceId) return { records: [], response: ErrorCode.FENCED_INSTANCE_ID };
     if (req.generationId !== group.generation) return { records: [], response: ErrorCode.ILLEGAL_GENERATION };
     member.heartbeatDeadline = Date.now() + member.sessionTimeoutMs;
     if (group.state === 'PreparingRebalance') return { records: [], response: ErrorCode.REBALANCE_IN_PROGRESS };
@@ -523,7 +544,6 @@ export class GroupShard {
       records: [],
       response: req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode }))),
     });
-    if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
     let group = this.classicGroups.get(req.groupId);
     const generation = apiVersion >= 1 ? req.generationIdOrMemberEpoch : -1;
     if (this.consumer.groups.has(req.groupId)) {
@@ -537,9 +557,10 @@ export class GroupShard {
     else if (generation < 0 && group.state === 'Empty') {
       // Offsets stored by a client that does not use group membership (admin tools, assign()).
     } else {
+      const staticError = this.staticMemberError(group, req.memberId, req.groupInstanceId);
+      if (staticError !== ErrorCode.NONE) return all(staticError);
       const member = group.members.get(req.memberId);
       if (member === undefined) return all(group.state === 'Empty' && generation >= 0 ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.UNKNOWN_MEMBER_ID);
-      if (req.groupInstanceId !== null && member.groupInstanceId !== req.groupInstanceId) return all(ErrorCode.FENCED_INSTANCE_ID);
       if (generation !== group.generation) return all(ErrorCode.ILLEGAL_GENERATION);
       if (group.state === 'CompletingRebalance') return all(ErrorCode.REBALANCE_IN_PROGRESS);
       member.heartbeatDeadline = Date.now() + member.sessionTimeoutMs;

@@ -48,7 +48,6 @@ function failed(topics: TopicsAsked, errorCode: number): OffsetFetchResponseTopi
 }
 
 async function oneGroup(groupId: string, topics: TopicsAsked, ctx: RequestContext): Promise<{ topics: OffsetFetchResponseTopics[]; errorCode: number }> {
-  if (groupId === '') return { topics: failed(topics, ErrorCode.INVALID_GROUP_ID), errorCode: ErrorCode.INVALID_GROUP_ID };
   try {
     const shard = await ctx.broker.groups.shardOf(groupId);
     return { topics: fetchFrom(shard, groupId, topics, ctx.apiVersion), errorCode: ErrorCode.NONE };

@@ -58,6 +58,8 @@ const MAX_WRITE_GROUP_BYTES = 8 * 1024 * 1024;
 const WALK_CHUNK = 16 * 1024;
 /** Appends queued but not yet written; beyond this, appends are refused rather than buffered without bound. */
 const MAX_QUEUED_BYTES = 256 * 1024 * 1024;
+/** Read positions remembered for consumers reading on (one per consumer and partition is enough). */
+const READ_HINTS = 16;
 /** Sealed segments whose index files stay cached. */
 const INDEX_CACHE_SEGMENTS = 8;
 const CRC_OFFSET = 17;
@@ -155,6 +157,8 @@ export class PartitionLog {
   /** Records written since the last fsync, and when the oldest of them was written (flush.messages, flush.ms). */
   private unflushedRecords = 0;
   private unflushedSince = -1;
+  /** Where reads ended, offset → position: the next read of a consumer starts there (bounded LRU). */
+  private readonly readHints = new Map<number, { segment: Segment; position: number }>();
   /** Segments removed from the log whose files are not deleted yet. */
   private readonly pendingDeletes = new Set<{ timer: NodeJS.Timeout; run: () => Promise<void> }>();
 
@@ -482,28 +486,66 @@ export class PartitionLog {
    */
   async read(offset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
     if (offset >= opts.upperBound || offset < this.logStartOffset) return { records: [] };
+    // A consumer usually reads on from where its last read ended: no index lookup, no header walk.
+    const hint = this.readHints.get(offset);
+    if (hint !== undefined && this.segments.includes(hint.segment) && hint.position < hint.segment.writtenSize) {
+      const out = await this.readFrom(hint.segment, hint.position, offset, maxBytes, opts, true);
+      if (out !== null) return out;
+    }
     const segments = this.segments;
     for (let i = this.segmentIndexFor(offset); i < segments.length; i++) {
       const seg = segments[i]!;
       const found = await this.locate(seg, offset);
       if (found === null) continue;
       if (found.baseOffset >= opts.upperBound) return { records: [] };
-      const file = await seg.open();
-      const want = Math.min(seg.writtenSize - found.position, Math.max(maxBytes, opts.minOneBatch ? found.size : 0));
-      if (want < found.size) return { records: [] };
-      const buf = Buffer.allocUnsafe(want);
-      const n = await file.read(buf, 0, want, found.position);
-      // Trim to whole batches below the upper bound.
-      let end = 0;
-      while (end + WALK_HEADER <= n) {
-        const base = Number(buf.readBigInt64BE(end));
-        const size = buf.readInt32BE(end + 8) + LOG_OVERHEAD;
-        if (base >= opts.upperBound || end + size > n) break;
-        end += size;
-      }
-      return { records: end > 0 ? [buf.subarray(0, end)] : [] };
+      return (await this.readFrom(seg, found.position, offset, maxBytes, opts, false)) ?? { records: [] };
     }
     return { records: [] };
+  }
+
+  /**
+   * Reads whole batches from `position` of `seg`, where the first batch with offsets at or after
+   * `offset` starts (compaction leaves gaps, so it may start later). For a remembered position
+   * (`hinted`) the batch must hold `offset` itself; null when it does not.
+   */
+  private async readFrom(seg: Segment, position: number, offset: number, maxBytes: number, opts: ReadOptions, hinted: boolean): Promise<ReadResult | null> {
+    const file = await seg.open();
+    const available = seg.writtenSize - position;
+    let want = Math.min(available, Math.max(maxBytes, WALK_HEADER));
+    let buf = Buffer.allocUnsafe(want);
+    let n = await file.read(buf, 0, want, position);
+    if (n < WALK_HEADER) return null;
+    const firstBase = Number(buf.readBigInt64BE(0));
+    const firstSize = buf.readInt32BE(8) + LOG_OVERHEAD;
+    const firstLast = firstBase + buf.readInt32BE(23);
+    if (firstLast < offset || firstSize < WALK_HEADER || (hinted && firstBase > offset)) return null;
+    if (firstBase >= opts.upperBound) return { records: [] };
+    if (firstSize > n) {
+      // The first batch alone is larger than maxBytes (KIP-74): return it whole when allowed.
+      if (!opts.minOneBatch || firstSize > available) return { records: [] };
+      want = firstSize;
+      buf = Buffer.allocUnsafe(want);
+      n = await file.read(buf, 0, want, position);
+    }
+    // Trim to whole batches below the upper bound.
+    let end = 0;
+    let next = offset;
+    while (end + WALK_HEADER <= n) {
+      const base = Number(buf.readBigInt64BE(end));
+      const size = buf.readInt32BE(end + 8) + LOG_OVERHEAD;
+      if (base >= opts.upperBound || end + size > n) break;
+      next = base + buf.readInt32BE(end + 23) + 1;
+      end += size;
+    }
+    if (end === 0) return { records: [] };
+    this.rememberReadEnd(next, seg, position + end);
+    return { records: [buf.subarray(0, end)] };
+  }
+
+  private rememberReadEnd(offset: number, segment: Segment, position: number): void {
+    this.readHints.delete(offset);
+    this.readHints.set(offset, { segment, position });
+    if (this.readHints.size > READ_HINTS) this.readHints.delete(this.readHints.keys().next().value!);
   }
 
   /** Reads the whole batch holding `offset`, with its header facts. */

@@ -78,6 +78,11 @@ t.test('keeps exactly the last value per key, at its original offset', async (t)
   }
   const offsets = records.map((r) => r.offset);
   t.same(offsets, [...offsets].sort((a, b) => a - b), 'offsets stay increasing');
+  // A read at an offset compaction removed returns the next surviving batch (a consumer in a gap).
+  const gap = offsets.findIndex((o, i) => i > 0 && o > offsets[i - 1]! + 1);
+  const missing = offsets[gap - 1]! + 1;
+  const { records: atGap } = await log.read(missing, 1 << 20, { minOneBatch: true, upperBound: log.highWatermark });
+  t.equal(scanBatches(atGap[0]!)[0]!.baseOffset, offsets[gap], `a read at removed offset ${missing} starts at ${offsets[gap]}`);
   t.equal(log.logEndOffset, 150, 'the log end does not move');
   await log.close();
 });

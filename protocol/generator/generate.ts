@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageEmitter } from './emit.js';
-import { applyOverlay, SPEC_OVERLAYS } from './overlays.js';
+import { SPEC_OVERLAYS } from './overlays.js';
 import { kebab, loadSpec, type MessageSpec } from './spec.js';
 
 export interface GeneratedFile {
@@ -76,7 +76,6 @@ function generateMessages(specDir: string, source: string, out: GeneratedFile[])
   const dataSpecs: Array<{ spec: MessageSpec; file: string }> = [];
   for (const f of listJson(msgDir)) {
     const spec = loadSpec(join(msgDir, f));
-    applyOverlay(spec);
     if ((spec.type === 'request' || spec.type === 'response') && spec.apiKey !== undefined) {
       const e = byKey.get(spec.apiKey) ?? {};
       e[spec.type] = spec;

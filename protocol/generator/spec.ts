@@ -3,6 +3,7 @@
  * round-trip tests share: version ranges, field types, names and default values.
  */
 import { readFileSync } from 'node:fs';
+import { applyOverlay } from './overlays.js';
 
 export interface FieldSpec {
   name: string;
@@ -88,8 +89,11 @@ export function stripComments(text: string): string {
   return out;
 }
 
+/** Reads a spec file, with the newer versions of `overlays.ts` applied. */
 export function loadSpec(path: string): MessageSpec {
-  return JSON.parse(stripComments(readFileSync(path, 'utf8'))) as MessageSpec;
+  const spec = JSON.parse(stripComments(readFileSync(path, 'utf8'))) as MessageSpec;
+  applyOverlay(spec);
+  return spec;
 }
 
 export const PRIMITIVES = new Set(['bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'records', 'uuid']);

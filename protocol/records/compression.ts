@@ -10,11 +10,20 @@
  * Decompressed output is bounded by `maxBytes` so a small "bomb" cannot exhaust memory.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
-import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
-import { compress as zstdCompress } from 'zstd-napi';
 import { createRequire } from 'node:module';
 import { ProtocolError } from '../codec/errors.js';
+
+// The native codecs load on first use: most brokers never see some of them, and start-up
+// should not pay for loading them.
+const requireNative = createRequire(import.meta.url);
+let lz4: typeof import('lz4-napi') | null = null;
+let snappy: typeof import('snappy') | null = null;
+let zstd: typeof import('zstd-napi') | null = null;
+const lz4Lib = (): typeof import('lz4-napi') => (lz4 ??= requireNative('lz4-napi') as typeof import('lz4-napi'));
+const snappyLib = (): typeof import('snappy') => (snappy ??= requireNative('snappy') as typeof import('snappy'));
+const zstdLib = (): typeof import('zstd-napi') => (zstd ??= requireNative('zstd-napi') as typeof import('zstd-napi'));
+const snappyCompress = (b: Buffer): Buffer => snappyLib().compressSync(b);
+const snappyUncompress = (b: Buffer): Buffer => snappyLib().uncompressSync(b) as Buffer;
 
 export const CompressionType = {
   None: 0,
@@ -57,7 +66,7 @@ function snappyBlock(block: Buffer, max: number): Buffer {
   const n = snappyLength(block);
   if (n > max) throw tooLarge(n, max);
   try {
-    return snappyUncompress(block) as Buffer;
+    return snappyUncompress(block);
   } catch (e) {
     throw corrupt('snappy', e);
   }
@@ -122,14 +131,15 @@ function zstdDeclaredSize(data: Buffer): number {
 
 const ZSTD_CHUNK = 128 * 1024;
 // The native binding is CommonJS with a computed require, so ESM cannot see its named exports.
-const zstdBinding = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js');
+let zstdBindingLib: typeof import('zstd-napi/binding.js') | null = null;
+const zstdBinding = (): typeof import('zstd-napi/binding.js') => (zstdBindingLib ??= requireNative('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js'));
 
 /**
  * Streaming zstd decompression that stops as soon as the output passes `maxBytes`, so a frame
  * without a declared size cannot make us allocate more than the limit (a decompression bomb).
  */
 function zstdDecompressBounded(data: Buffer, maxBytes: number): Buffer {
-  const dctx = new zstdBinding.DCtx();
+  const dctx = new (zstdBinding().DCtx)();
   const chunks: Buffer[] = [];
   let total = 0;
   let src: Buffer = data;
@@ -173,7 +183,7 @@ export function decompress(type: number, data: Buffer, maxBytes = DEFAULT_MAX_DE
       return snappyDecompress(data, maxBytes);
     case CompressionType.Lz4:
       try {
-        out = decompressFrameSync(data);
+        out = lz4Lib().decompressFrameSync(data);
       } catch (e) {
         throw corrupt('lz4', e);
       }
@@ -198,9 +208,9 @@ export function compress(type: number, data: Buffer): Buffer {
     case CompressionType.Snappy:
       return snappyCompressXerial(data);
     case CompressionType.Lz4:
-      return compressFrameSync(data);
+      return lz4Lib().compressFrameSync(data);
     case CompressionType.Zstd:
-      return zstdCompress(data);
+      return zstdLib().compress(data);
     default:
       throw new ProtocolError('UNSUPPORTED_COMPRESSION', `unknown compression type ${type}`);
   }

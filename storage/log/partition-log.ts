@@ -157,6 +157,10 @@ export class PartitionLog {
   /** Records written since the last fsync, and when the oldest of them was written (flush.messages, flush.ms). */
   private unflushedRecords = 0;
   private unflushedSince = -1;
+  /** Whether open or later work changed any file (close then rewrites indexes and checkpoints). */
+  private changedSinceOpen = false;
+  /** The log end offset right after open. */
+  private openedAtEnd = -1;
   /** Where reads ended, offset → position: the next read of a consumer starts there (bounded LRU). */
   private readonly readHints = new Map<number, { segment: Segment; position: number }>();
   /** Segments removed from the log whose files are not deleted yet. */
@@ -185,6 +189,7 @@ export class PartitionLog {
   static async open(dir: string, name: string, config: LogConfig, deps: PartitionLogDeps): Promise<PartitionLog> {
     const log = new PartitionLog(dir, name, config, deps);
     await log.load();
+    log.openedAtEnd = log.logEndOffset;
     return log;
   }
 
@@ -281,6 +286,7 @@ export class PartitionLog {
 
   /** Starts a new active segment at the log end; the old one is sealed once its writes are done. */
   private roll(): void {
+    this.changedSinceOpen = true;
     const old = this.activeSegment;
     this.segments.push(new Segment(this.logEndOffset, this.dir, this.deps.fs));
     this.enqueue({ kind: 'seal', segment: old, snapshot: this.producers.toSnapshot(this.logEndOffset), snapshotOffset: this.logEndOffset });
@@ -613,6 +619,7 @@ export class PartitionLog {
   /** Moves the log start offset forward (DeleteRecords); durable before it resolves. */
   async deleteRecordsBefore(offset: number): Promise<void> {
     if (offset <= this.logStartOffset) return;
+    this.changedSinceOpen = true;
     this.logStartOffset = Math.min(offset, this.highWatermark);
     await this.writeOffsetCheckpoint();
     await this.deleteSegmentsBelowStart();
@@ -660,6 +667,7 @@ export class PartitionLog {
   /** Takes the oldest segment out of the log, advances the log start offset, deletes the files later. */
   private async removeSegment(seg: Segment, reason: string): Promise<void> {
     if (this.segments[0] !== seg) throw new Error('only the oldest segment can be removed');
+    this.changedSinceOpen = true;
     this.segments = this.segments.slice(1);
     this.indexCache.delete(seg);
     const newStart = this.segments[0]!.baseOffset;
@@ -680,6 +688,7 @@ export class PartitionLog {
     if (start < 0 || old.some((s, i) => this.segments[start + i] !== s) || old.includes(this.activeSegment)) {
       throw new Error('segments to replace are no longer in the log');
     }
+    this.changedSinceOpen = true;
     this.segments = [...this.segments.slice(0, start), replacement, ...this.segments.slice(start + old.length)];
     for (const s of old) this.indexCache.delete(s);
     await this.scheduleFileDeletion(old);
@@ -688,6 +697,7 @@ export class PartitionLog {
   /** Records that the compactor cleaned everything below `offset`. */
   async markCleaned(offset: number): Promise<void> {
     if (offset <= this.cleanerOffset) return;
+    this.changedSinceOpen = true;
     this.cleanerOffset = offset;
     await this.writeOffsetCheckpoint();
   }
@@ -728,13 +738,21 @@ export class PartitionLog {
     let files = await fs.readdir(this.dir);
     const clean = files.includes(CLEAN_SHUTDOWN_FILE);
     if (clean) await fs.remove(`${this.dir}/${CLEAN_SHUTDOWN_FILE}`);
+    let leftovers = false;
     for (const f of files) {
-      if (f.endsWith('.tmp') || f.endsWith('.deleted') || f.endsWith('.cleaned')) await fs.remove(`${this.dir}/${f}`);
+      if (f.endsWith('.tmp') || f.endsWith('.deleted') || f.endsWith('.cleaned')) {
+        await fs.remove(`${this.dir}/${f}`);
+        leftovers = true;
+      }
     }
-    if (files.some((f) => f.endsWith('.swap'))) await this.completeSwaps(files);
-    files = await fs.readdir(this.dir);
+    if (files.some((f) => f.endsWith('.swap'))) {
+      await this.completeSwaps(files);
+      leftovers = true;
+    }
+    if (leftovers) files = await fs.readdir(this.dir);
 
-    const checkpoint = parseOffsetCheckpoint(await fs.readFile(`${this.dir}/${OFFSETS_CHECKPOINT}`));
+    const checkpointBytes = await fs.readFile(`${this.dir}/${OFFSETS_CHECKPOINT}`);
+    const checkpoint = parseOffsetCheckpoint(checkpointBytes);
     const bases = files
       .filter((f) => /^\d{20}\.log$/.test(f))
       .map((f) => Number(f.slice(0, 20)))
@@ -785,8 +803,14 @@ export class PartitionLog {
 
     this.epochs = parseEpochCheckpoint(await fs.readFile(`${this.dir}/${EPOCH_CHECKPOINT}`)).filter((e) => e.startOffset < this.logEndOffset);
     await this.loadProducerState(files);
-    await this.writeOffsetCheckpoint();
-    await fs.syncDir(this.dir);
+    // A log that opened exactly as it was closed needs no writes (start-up cost with many logs).
+    const unchanged = clean && !leftovers && checkpointBytes !== null && checkpointBytes.equals(this.offsetCheckpointBytes());
+    if (!unchanged) {
+      await this.writeOffsetCheckpoint();
+      this.changedSinceOpen = true;
+    }
+    // The clean-shutdown marker's removal must be durable before anything is appended.
+    if (clean || leftovers || !unchanged) await fs.syncDir(this.dir);
   }
 
   /** The active segment keeps its index entries in memory (appends add to them). */
@@ -985,12 +1009,13 @@ export class PartitionLog {
     return this.checkpoints.write(`${this.dir}/${EPOCH_CHECKPOINT}`, formatEpochCheckpoint(this.epochs));
   }
 
+  private offsetCheckpointBytes(): Buffer {
+    return formatOffsetCheckpoint({ logStartOffset: this.logStartOffset, recoveryPoint: this.recoveryPoint, highWatermark: this.highWatermark, cleanerOffset: this.cleanerOffset });
+  }
+
   /** Writes log start offset, recovery point, high watermark and cleaner offset. */
   writeOffsetCheckpoint(): Promise<void> {
-    return this.checkpoints.write(
-      `${this.dir}/${OFFSETS_CHECKPOINT}`,
-      formatOffsetCheckpoint({ logStartOffset: this.logStartOffset, recoveryPoint: this.recoveryPoint, highWatermark: this.highWatermark, cleanerOffset: this.cleanerOffset }),
-    );
+    return this.checkpoints.write(`${this.dir}/${OFFSETS_CHECKPOINT}`, this.offsetCheckpointBytes());
   }
 
   /** Finishes queued writes, syncs, writes the index files and snapshots, and marks the log clean. */
@@ -1000,7 +1025,10 @@ export class PartitionLog {
     await this.flushWrites();
     const fs = this.deps.fs;
     const active = this.activeSegment;
-    if (this.failure === null) {
+    if (this.failure === null && !this.changedSinceOpen && this.logEndOffset === this.openedAtEnd) {
+      // Nothing changed since a clean open: every file is as it was; only the marker goes back.
+      await fs.writeFileAtomic(`${this.dir}/${CLEAN_SHUTDOWN_FILE}`, Buffer.alloc(0), this.config.fsyncEnabled);
+    } else if (this.failure === null) {
       const file = active.openFile;
       if (file !== null && this.config.fsyncEnabled) await file.datasync();
       await this.writeIndexFiles(active);

@@ -58,6 +58,7 @@ export class GroupCoordinator {
       maxSessionTimeoutMs: Number(config.get('group.max.session.timeout.ms')),
       maxGroupSize: Number(config.get('group.max.size')),
       offsetsRetentionMs: Number(config.get('offsets.retention.minutes')) * 60_000,
+      offsetsRetentionCheckIntervalMs: Number(config.get('offsets.retention.check.interval.ms')),
       offsetMetadataMaxBytes: Number(config.get('offset.metadata.max.bytes')),
       consumer: {
         sessionTimeoutMs: Number(config.get('group.consumer.session.timeout.ms')),

@@ -31,6 +31,7 @@ export interface GroupConfig {
   maxSessionTimeoutMs: number;
   maxGroupSize: number;
   offsetsRetentionMs: number;
+  offsetsRetentionCheckIntervalMs: number;
   offsetMetadataMaxBytes: number;
   consumer: ConsumerGroupConfig;
 }
@@ -69,6 +70,7 @@ export class GroupShard {
   readonly classicGroups = new Map<string, ClassicGroup>();
   readonly offsets = new OffsetStore();
   readonly consumer: ConsumerGroupOps;
+  private lastOffsetExpiry = 0;
 
   constructor(
     readonly partition: number,
@@ -521,7 +523,10 @@ export class GroupShard {
       }
     }
     records.push(...this.consumer.tick(now, this.topics));
-    records.push(...this.expireOffsets(now));
+    if (now - this.lastOffsetExpiry >= this.config.offsetsRetentionCheckIntervalMs) {
+      this.lastOffsetExpiry = now;
+      records.push(...this.expireOffsets(now));
+    }
     return records;
   }
 

@@ -16,6 +16,8 @@ export interface LogManagerOptions {
 }
 
 const PARTITION_METADATA = 'partition.metadata';
+/** Suffix of a deleted partition directory waiting to be removed. */
+const DELETED_SUFFIX = '-delete';
 
 /** Splits `<topic>-<partition>` at the last '-' (topic names may contain '-'). */
 export function parsePartitionDir(name: string): { topic: string; partition: number } | null {
@@ -28,6 +30,9 @@ export function parsePartitionDir(name: string): { topic: string; partition: num
 
 export class LogManager {
   private readonly logs = new Map<string, Promise<PartitionLog>>();
+  /** Topics whose directories are being moved aside: their new logs open after that. */
+  private readonly deleting = new Map<string, Promise<void>>();
+  private deletions = 0;
   readonly flusher: Flusher;
 
   private constructor(
@@ -41,6 +46,8 @@ export class LogManager {
   static async open(dataDir: string, opts: LogManagerOptions): Promise<LogManager> {
     const fs = opts.fs ?? new NodeFileSystem();
     await fs.mkdirp(dataDir);
+    // Directories of deleted topics whose removal a stop interrupted.
+    for (const name of await fs.readdir(dataDir)) if (name.endsWith(DELETED_SUFFIX)) await fs.remove(`${dataDir}/${name}`);
     return new LogManager(dataDir, fs, opts);
   }
 
@@ -59,7 +66,9 @@ export class LogManager {
     const key = `${topic}-${partition}`;
     let log = this.logs.get(key);
     if (log === undefined) {
-      log = this.openLog(key, topicId, config);
+      // A topic of the same name deleted just before must be out of the way first.
+      const deleting = this.deleting.get(topic);
+      log = deleting === undefined ? this.openLog(key, topicId, config) : deleting.then(() => this.openLog(key, topicId, config));
       this.logs.set(key, log);
       log.catch(() => this.logs.delete(key));
     }
@@ -92,14 +101,36 @@ export class LogManager {
     await this.fs.remove(`${this.dataDir}/${dir}`);
   }
 
-  /** Closes and removes every partition log of `topic`, open or not. */
-  async deleteTopic(topic: string): Promise<void> {
-    for (const [key, log] of [...this.logs]) {
-      if (parsePartitionDir(key)?.topic !== topic) continue;
-      this.logs.delete(key);
-      await (await log.catch(() => null))?.abandon();
-    }
-    for (const d of await this.partitionDirs()) if (d.topic === topic) await this.fs.remove(`${this.dataDir}/${d.dir}`);
+  /**
+   * Closes every partition log of `topic` and moves its directories aside (renamed
+   * `<dir>.<n>-delete`, as Kafka does), so a topic re-created with the same name starts empty at
+   * once; the renamed directories are removed in the background.
+   */
+  deleteTopic(topic: string): Promise<void> {
+    const previous = this.deleting.get(topic) ?? Promise.resolve();
+    const done = previous.then(async () => {
+      const closing: Array<Promise<void>> = [];
+      for (const [key, log] of [...this.logs]) {
+        if (parsePartitionDir(key)?.topic !== topic) continue;
+        this.logs.delete(key);
+        closing.push(log.then((l) => l.abandon()).catch(() => undefined));
+      }
+      await Promise.all(closing);
+      const moved: string[] = [];
+      for (const d of await this.partitionDirs()) {
+        if (d.topic !== topic) continue;
+        const aside = `${this.dataDir}/${d.dir}.${this.deletions++}${DELETED_SUFFIX}`;
+        await this.fs.rename(`${this.dataDir}/${d.dir}`, aside);
+        moved.push(aside);
+      }
+      if (moved.length > 0) await this.fs.syncDir(this.dataDir);
+      void Promise.all(moved.map((p) => this.fs.remove(p))).catch((e: unknown) => this.opts.logger(`removing deleted partitions of ${topic}: ${String(e)}`));
+    });
+    this.deleting.set(topic, done);
+    void done.finally(() => {
+      if (this.deleting.get(topic) === done) this.deleting.delete(topic);
+    });
+    return done;
   }
 
   async closeAll(): Promise<void> {

@@ -60,7 +60,10 @@ t.test('tagged fields with lying sizes', (t) => {
   t.end();
 });
 
-t.test('every request of every version rejects every truncation of a populated body', (t) => {
+const specMessages = join(specDir, 'message');
+const noSpec = existsSync(specMessages) ? false : `spec folder ${specMessages} is absent: no samples to cut`;
+
+t.test('every request of every version rejects every truncation of a populated body', { skip: noSpec }, (t) => {
   let cases = 0;
   for (const api of apiByKey) {
     if (api === undefined) continue;

@@ -5,26 +5,16 @@
  * the broker's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../../compat-tests/harness/samsa-process.js';
 import { timeToFirstMetadata } from './process-metrics.js';
 
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('repository root not found');
-    dir = up;
-  }
-  return dir;
-}
 
-export const repoRoot = findRoot();
-
+export 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

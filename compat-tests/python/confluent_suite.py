@@ -8,28 +8,11 @@ explicit partitions with an idempotent producer, read-back with manual assignmen
 set but no group subscription), and one round trip per compression codec.
 Exits non-zero with a message naming the step that failed.
 """
-import signal
 import sys
 import time
 import traceback
 
-STEP = 'startup'
-
-
-def step(name):
-    global STEP
-    STEP = name
-    print(f'== {name}', flush=True)
-
-
-def fail(msg):
-    print(f'FAIL during step "{STEP}": {msg}', flush=True)
-    sys.exit(1)
-
-
-def on_alarm(signum, frame):
-    fail('timed out (overall 100 s budget); the broker may have hung on the request above')
-
+from suite_support import fail, step, time_budget
 
 try:
     import confluent_kafka
@@ -187,8 +170,7 @@ def main():
     bootstrap, prefix = sys.argv[1], sys.argv[2]
     print(f'confluent-kafka {confluent_kafka.version()[0]} / librdkafka {confluent_kafka.libversion()[0]}'
           f' against {bootstrap}, prefix {prefix}', flush=True)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(100)
+    time_budget(100)
 
     admin = AdminClient(common(bootstrap))
     topic = f'{prefix}-main'

@@ -13,28 +13,11 @@ Creates a 4-partition topic and produces 200 keyed records, then:
 The broker should run with group.initial.rebalance.delay.ms=0 (the first rebalance of each group
 would otherwise wait 3 s). Exits non-zero with a message naming the step that failed.
 """
-import signal
 import sys
 import time
 import traceback
 
-STEP = 'startup'
-
-
-def step(name):
-    global STEP
-    STEP = name
-    print(f'== {name}', flush=True)
-
-
-def fail(msg):
-    print(f'FAIL during step "{STEP}": {msg}', flush=True)
-    sys.exit(1)
-
-
-def on_alarm(signum, frame):
-    fail('timed out (overall 150 s budget); the broker may have hung on the request above')
-
+from suite_support import fail, step, time_budget
 
 try:
     import kafka
@@ -287,8 +270,7 @@ def main():
     bootstrap, prefix = sys.argv[1], sys.argv[2]
     print(f'kafka-python {kafka.__version__}, confluent-kafka {confluent_kafka.version()[0]} / '
           f'librdkafka {confluent_kafka.libversion()[0]} against {bootstrap}, prefix {prefix}', flush=True)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(150)
+    time_budget(150)
     topic = f'{prefix}-events'
     create_topic(bootstrap, topic)
     ends, expected = produce(bootstrap, topic)

@@ -7,28 +7,11 @@ Admin (create/list/describe configs/delete), keyed produce with headers and time
 explicit partitions, and read-back with a manually assigned consumer (no consumer group).
 Exits non-zero with a message naming the step that failed.
 """
-import signal
 import sys
 import time
 import traceback
 
-STEP = 'startup'
-
-
-def step(name):
-    global STEP
-    STEP = name
-    print(f'== {name}', flush=True)
-
-
-def fail(msg):
-    print(f'FAIL during step "{STEP}": {msg}', flush=True)
-    sys.exit(1)
-
-
-def on_alarm(signum, frame):
-    fail('timed out (overall 100 s budget); the broker may have hung on the request above')
-
+from suite_support import fail, step, time_budget
 
 try:
     import kafka
@@ -189,8 +172,7 @@ def main():
         sys.exit(2)
     bootstrap, prefix = sys.argv[1], sys.argv[2]
     print(f'kafka-python {kafka.__version__} against {bootstrap}, prefix {prefix}', flush=True)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(100)
+    time_budget(100)
     topic = f'{prefix}-main'
     admin_checks(bootstrap, topic, f'{prefix}-throwaway')
     produce(bootstrap, topic, 'gzip')

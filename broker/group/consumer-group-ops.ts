@@ -145,6 +145,7 @@ export class ConsumerGroupOps {
       case 'consumerMember': {
         if (rec.value === null) {
           group.members.delete(rec.memberId);
+          if (group.members.size === 0) group.emptySince = Date.now();
           break;
         }
         const m = this.member(group, rec.memberId);

@@ -47,6 +47,8 @@ export class ConsumerGroup {
   readonly target = new Map<string, TopicAssignment>();
   /** Partition counts of the subscribed topics when the target was computed. */
   subscriptionSnapshot = '';
+  /** When the group last lost its last member (offset expiry counts from here); in memory only. */
+  emptySince = Date.now();
 
   constructor(readonly groupId: string) {}
 

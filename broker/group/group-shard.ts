@@ -530,14 +530,23 @@ export class GroupShard {
     return records;
   }
 
+  /**
+   * Offsets of groups without members for offsets.retention.minutes expire, each once its own
+   * commit is that old (Kafka's OffsetExpirationCondition for groups using Kafka for offsets).
+   */
   private expireOffsets(now: number): CoordinatorRecord[] {
+    const retention = this.config.offsetsRetentionMs;
+    const emptyFor = new Map<string, number>();
+    for (const g of this.classicGroups.values()) if (g.state === 'Empty') emptyFor.set(g.groupId, now - g.stateTimestamp);
+    for (const g of this.consumer.groups.values()) if (g.members.size === 0) emptyFor.set(g.groupId, now - g.emptySince);
     const records: CoordinatorRecord[] = [];
-    for (const group of this.classicGroups.values()) {
-      if (group.state !== 'Empty' || now - group.stateTimestamp < this.config.offsetsRetentionMs) continue;
-      for (const o of this.offsets.all(group.groupId)) {
-        if (now - Number(o.commitTimestamp) >= this.config.offsetsRetentionMs) records.push({ type: 'offset', group: group.groupId, topic: o.topic, partition: o.partition, value: null });
+    for (const [groupId, age] of emptyFor) {
+      if (age < retention) continue;
+      const before = records.length;
+      for (const o of this.offsets.all(groupId)) {
+        if (now - Number(o.commitTimestamp) >= retention) records.push({ type: 'offset', group: groupId, topic: o.topic, partition: o.partition, value: null });
       }
-      if (records.length > 0) this.log(`group ${group.groupId}: expiring ${records.length} committed offset(s)`);
+      if (records.length > before) this.log(`group ${groupId}: expiring ${records.length - before} committed offset(s)`);
     }
     return records;
   }

@@ -73,3 +73,32 @@ t.test('replaying the records rebuilds groups and offsets', async (t) => {
     ['a', 'b'],
   );
 });
+
+t.test('offsets of a consumer-protocol group expire once it has no members', async (t) => {
+  const s = shard();
+  const ctx = { clientId: 'c', clientHost: '/h', apiVersion: 0 };
+  const hb = {
+    groupId: 'cg',
+    memberId: 'member-1',
+    memberEpoch: 0,
+    instanceId: null,
+    rackId: null,
+    rebalanceTimeoutMs: 1000,
+    subscribedTopicNames: ['t'],
+    subscribedTopicRegex: null,
+    serverAssignor: null,
+    topicPartitions: [],
+  };
+  const joined = s.consumer.heartbeat(hb, ctx, topics, false);
+  t.equal((await joined.response).errorCode, ErrorCode.NONE);
+  const left = s.consumer.heartbeat({ ...hb, memberEpoch: -1, topicPartitions: null, subscribedTopicNames: null, rebalanceTimeoutMs: -1 }, ctx, topics, false);
+  t.equal((await left.response).errorCode, ErrorCode.NONE);
+  commit(s, 'cg', 7n);
+  t.same(s.tick(Date.now()), [], 'the group just emptied: nothing expires yet');
+  const expired = s.tick(Date.now() + 5_000);
+  t.same(
+    expired.filter((r) => r.type === 'offset').map((r) => r.type === 'offset' && r.group),
+    ['cg'],
+    'its offsets expire after the retention time',
+  );
+});

@@ -10,9 +10,8 @@ Exits non-zero with a message naming the step that failed.
 """
 import sys
 import time
-import traceback
 
-from suite_support import fail, step, time_budget
+from suite_support import fail, librdkafka_config, report_client_errors, run, step, suite_args, time_budget
 
 try:
     import confluent_kafka
@@ -28,18 +27,8 @@ PER_PARTITION = 10
 BASE_TS = 1_700_000_000_000
 CODECS = ('gzip', 'snappy', 'lz4', 'zstd')
 
-client_errors = []
-
-
-def error_cb(err):
-    # librdkafka reports connection/protocol problems here rather than raising.
-    client_errors.append(str(err))
-    print(f'   client error_cb: {err}', flush=True)
-
-
 def common(bootstrap):
-    return {'bootstrap.servers': bootstrap, 'client.id': 'samsa-compat-confluent',
-            'error_cb': error_cb, 'broker.address.family': 'v4'}
+    return librdkafka_config(bootstrap, 'samsa-compat-confluent')
 
 
 def wait_futures(futures, what):
@@ -164,10 +153,7 @@ def consume_and_check(bootstrap, topic, partitions, ts_of):
 
 
 def main():
-    if len(sys.argv) != 3:
-        print('usage: confluent_suite.py BOOTSTRAP TOPIC_PREFIX', file=sys.stderr)
-        sys.exit(2)
-    bootstrap, prefix = sys.argv[1], sys.argv[2]
+    bootstrap, prefix = suite_args()
     print(f'confluent-kafka {confluent_kafka.version()[0]} / librdkafka {confluent_kafka.libversion()[0]}'
           f' against {bootstrap}, prefix {prefix}', flush=True)
     time_budget(100)
@@ -190,18 +176,9 @@ def main():
         produce(bootstrap, t, 1, codec_ts, {'compression.type': codec})
         consume_and_check(bootstrap, t, 1, codec_ts)
 
-    if client_errors:
-        print(f'   note: client reported {len(client_errors)} error(s) via error_cb', flush=True)
+    report_client_errors()
     print('PASS confluent-kafka suite', flush=True)
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except AssertionError as e:
-        fail(str(e))
-    except SystemExit:
-        raise
-    except BaseException as e:
-        traceback.print_exc()
-        fail(f'{type(e).__name__}: {e}')
+    run(main)

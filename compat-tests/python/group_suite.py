@@ -15,9 +15,8 @@ would otherwise wait 3 s). Exits non-zero with a message naming the step that fa
 """
 import sys
 import time
-import traceback
 
-from suite_support import fail, step, time_budget
+from suite_support import fail, librdkafka_config, report_client_errors, run, step, suite_args, time_budget
 
 try:
     import kafka
@@ -37,17 +36,8 @@ except ImportError as e:
 PARTITIONS = 4
 RECORDS = 200
 
-client_errors = []
-
-
-def error_cb(err):
-    client_errors.append(str(err))
-    print(f'   client error_cb: {err}', flush=True)
-
-
 def common(bootstrap):
-    return {'bootstrap.servers': bootstrap, 'client.id': 'samsa-compat-groups',
-            'error_cb': error_cb, 'broker.address.family': 'v4'}
+    return librdkafka_config(bootstrap, 'samsa-compat-groups')
 
 
 def create_topic(bootstrap, topic):
@@ -264,10 +254,7 @@ def confluent_group(bootstrap, topic, ends, expected, group):
 
 
 def main():
-    if len(sys.argv) != 3:
-        print('usage: group_suite.py BOOTSTRAP TOPIC_PREFIX', file=sys.stderr)
-        sys.exit(2)
-    bootstrap, prefix = sys.argv[1], sys.argv[2]
+    bootstrap, prefix = suite_args()
     print(f'kafka-python {kafka.__version__}, confluent-kafka {confluent_kafka.version()[0]} / '
           f'librdkafka {confluent_kafka.libversion()[0]} against {bootstrap}, prefix {prefix}', flush=True)
     time_budget(150)
@@ -276,18 +263,9 @@ def main():
     ends, expected = produce(bootstrap, topic)
     kafka_python_group(bootstrap, topic, ends, expected, f'{prefix}-kafka-python')
     confluent_group(bootstrap, topic, ends, expected, f'{prefix}-confluent')
-    if client_errors:
-        print(f'   note: client reported {len(client_errors)} error(s) via error_cb', flush=True)
+    report_client_errors()
     print('PASS group suite', flush=True)
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except AssertionError as e:
-        fail(str(e))
-    except SystemExit:
-        raise
-    except BaseException as e:
-        traceback.print_exc()
-        fail(f'{type(e).__name__}: {e}')
+    run(main)

@@ -9,9 +9,8 @@ Exits non-zero with a message naming the step that failed.
 """
 import sys
 import time
-import traceback
 
-from suite_support import fail, step, time_budget
+from suite_support import fail, run, step, suite_args, time_budget
 
 try:
     import kafka
@@ -167,10 +166,7 @@ def compression_round_trips(bootstrap, prefix):
 
 
 def main():
-    if len(sys.argv) != 3:
-        print('usage: kafka_python_suite.py BOOTSTRAP TOPIC_PREFIX', file=sys.stderr)
-        sys.exit(2)
-    bootstrap, prefix = sys.argv[1], sys.argv[2]
+    bootstrap, prefix = suite_args()
     print(f'kafka-python {kafka.__version__} against {bootstrap}, prefix {prefix}', flush=True)
     time_budget(100)
     topic = f'{prefix}-main'
@@ -183,12 +179,4 @@ def main():
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except AssertionError as e:
-        fail(str(e))
-    except SystemExit:
-        raise
-    except BaseException as e:
-        traceback.print_exc()
-        fail(f'{type(e).__name__}: {e}')
+    run(main)

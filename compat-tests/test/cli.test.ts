@@ -8,50 +8,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { kcat, run } from '../harness/command.js';
 import { SamsaProcess, samsaBin, repoRoot } from '../harness/samsa-process.js';
 
-const KCAT = '/usr/bin/kcat';
 const READY = /^samsa ready on 127\.0\.0\.1:(\d+)$/;
 
 const scratch = mkdtempSync(join(tmpdir(), 'samsa-cli-'));
 t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
-
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion (60 s at most), feeding `input` to stdin. */
-function run(cmd: string, args: string[], input = ''): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} did not finish in 60 s\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, 60_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-  });
-}
-
-const kcat = (args: string[], input = ''): Promise<RunResult> => {
-  if (!existsSync(KCAT)) return Promise.reject(new Error(`kcat not found at ${KCAT}: install the system packages with \`make system-deps\``));
-  return run(KCAT, args, input);
-};
 
 /** A `samsa start` child of this test, with its output and exit. */
 class RawSamsa {

@@ -7,46 +7,14 @@
  * partitions.
  */
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { KCAT, kcat, type RunResult } from '../harness/command.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 
 type Tap = Test;
 
-const KCAT = '/usr/bin/kcat';
 const PARTITIONS = 6;
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs kcat with `args`, feeding `input` to stdin; rejects after 60 s. */
-function kcat(args: string[], input = ''): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KCAT, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`kcat ${args.join(' ')} did not finish in 60 s\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, 60_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => {}); // kcat may exit before reading everything
-    child.stdin.end(input);
-  });
-}
 
 interface Row {
   partition: number;

@@ -1,0 +1,44 @@
+/** Runs command-line tools for tests: a command to completion, and kcat (a Debian package). */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { repoRoot } from './samsa-process.js';
+
+export const KCAT = '/usr/bin/kcat';
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion (60 s at most) in the repository, feeding `input` to stdin. */
+export function run(cmd: string, args: string[], input = ''): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')} did not finish in 60 s\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, 60_000);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.on('error', () => {}); // the command may exit before reading everything
+    child.stdin.end(input);
+  });
+}
+
+/** Runs kcat; rejects with what to install when it is missing. */
+export function kcat(args: string[], input = ''): Promise<RunResult> {
+  if (!existsSync(KCAT)) return Promise.reject(new Error(`kcat not found at ${KCAT}: install the system packages with \`make system-deps\``));
+  return run(KCAT, args, input);
+}

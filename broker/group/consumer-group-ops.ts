@@ -12,7 +12,7 @@ import type {
   ConsumerGroupHeartbeatRequest,
   ConsumerGroupHeartbeatResponse,
 } from '../../protocol/messages/index.js';
-import { ASSIGNORS, assign, type AssignorName, type TopicAssignment } from './assignors.js';
+import { ASSIGNORS, assign, type TopicAssignment } from './assignors.js';
 import {
   ConsumerGroup,
   fromTopicPartitions,
@@ -24,8 +24,7 @@ import {
 } from './consumer-group.js';
 import type { CoordinatorRecord } from './coordinator-records.js';
 import type { MemberContext, OpResult } from './group-shard.js';
-
-const AUTH_OPS_NOT_REQUESTED = -2147483648;
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 
 /** How the coordinator sees topics: by name (subscriptions) and by id (assignments). */
 export interface TopicResolver {
@@ -39,7 +38,7 @@ export interface ConsumerGroupConfig {
   heartbeatIntervalMs: number;
 }
 
-function heartbeatError(errorCode: number, errorMessage: string | null = null): ConsumerGroupHeartbeatResponse {
+export function heartbeatError(errorCode: number, errorMessage: string | null = null): ConsumerGroupHeartbeatResponse {
   return { throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
 }
 
@@ -314,7 +313,7 @@ export class ConsumerGroupOps {
     }
     group.subscriptionSnapshot = key;
     if (group.groupEpoch <= group.assignmentEpoch) return records;
-    const assignor = (([...group.members.values()].find((m) => m.serverAssignor !== null)?.serverAssignor ?? 'uniform') as AssignorName);
+    const assignor = group.assignor;
     const byName = (n: string): string | undefined => topics.byName(n)?.id;
     const result = assign(assignor, {
       members: [...group.members.values()].map((m) => ({
@@ -358,10 +357,10 @@ export class ConsumerGroupOps {
 
   // ---- admin ----------------------------------------------------------------------------------
 
-  describe(groupId: string, topics: TopicResolver, assignorFallback = 'uniform'): ConsumerGroupDescribeResponseDescribedGroup {
+  describe(groupId: string, topics: TopicResolver): ConsumerGroupDescribeResponseDescribedGroup {
     const group = this.groups.get(groupId);
     if (group === undefined) {
-      return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId, groupState: 'Dead', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: AUTH_OPS_NOT_REQUESTED };
+      return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId, groupState: 'Dead', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED };
     }
     const describeAssignment = (a: TopicAssignment): ConsumerGroupDescribeResponseAssignment => ({
       topicPartitions: toTopicPartitions(a).map((tp) => ({ topicId: tp.topicId, topicName: topics.nameOf(tp.topicId) ?? '', partitions: tp.partitions })),
@@ -373,7 +372,7 @@ export class ConsumerGroupOps {
       groupState: group.state,
       groupEpoch: group.groupEpoch,
       assignmentEpoch: group.assignmentEpoch,
-      assignorName: [...group.members.values()].find((m) => m.serverAssignor !== null)?.serverAssignor ?? assignorFallback,
+      assignorName: group.assignor,
       members: [...group.members.values()].map((m) => ({
         memberId: m.memberId,
         instanceId: m.instanceId,
@@ -386,7 +385,7 @@ export class ConsumerGroupOps {
         assignment: describeAssignment(m.assigned),
         targetAssignment: describeAssignment(group.target.get(m.memberId) ?? new Map()),
       })),
-      authorizedOperations: AUTH_OPS_NOT_REQUESTED,
+      authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
     };
   }
 

@@ -14,7 +14,7 @@
  *
  * Everything here is persisted with ConsumerGroup* records and rebuilt by replaying them.
  */
-import type { TopicAssignment } from './assignors.js';
+import type { AssignorName, TopicAssignment } from './assignors.js';
 
 export const MemberState = { STABLE: 0, UNREVOKED_PARTITIONS: 1, UNRELEASED_PARTITIONS: 2 } as const;
 
@@ -51,6 +51,12 @@ export class ConsumerGroup {
   emptySince = Date.now();
 
   constructor(readonly groupId: string) {}
+
+  /** The server assignor the members asked for (the first that named one), else `uniform`. */
+  get assignor(): AssignorName {
+    for (const m of this.members.values()) if (m.serverAssignor !== null) return m.serverAssignor as AssignorName;
+    return 'uniform';
+  }
 
   /** Kafka's ConsumerGroupState names. */
   get state(): 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' {

@@ -24,6 +24,7 @@ import { ClassicGroup, type ClassicMember } from './classic-group.js';
 import { ConsumerGroupOps, type ConsumerGroupConfig, type TopicResolver } from './consumer-group-ops.js';
 import type { CoordinatorRecord } from './coordinator-records.js';
 import { OffsetStore } from './offset-store.js';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 
 export interface GroupConfig {
   initialRebalanceDelayMs: number;
@@ -56,13 +57,11 @@ export interface CommitPartitionResult {
   errorCode: number;
 }
 
-const AUTH_OPS_NOT_REQUESTED = -2147483648;
-
 function joinError(errorCode: number, memberId = ''): JoinGroupResponse {
   return { throttleTimeMs: 0, errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] };
 }
 
-function syncError(errorCode: number): SyncGroupResponse {
+export function syncError(errorCode: number): SyncGroupResponse {
   return { throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
 }
 
@@ -613,7 +612,7 @@ export class GroupShard {
   describeGroup(groupId: string): DescribeGroupsResponseDescribedGroup {
     const group = this.classicGroups.get(groupId);
     if (group === undefined) {
-      return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTH_OPS_NOT_REQUESTED };
+      return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED };
     }
     const stable = group.state === 'Stable';
     return {
@@ -630,7 +629,7 @@ export class GroupShard {
         memberMetadata: stable && group.protocolName !== null ? group.metadataFor(m, group.protocolName) : Buffer.alloc(0),
         memberAssignment: stable ? m.assignment : Buffer.alloc(0),
       })),
-      authorizedOperations: AUTH_OPS_NOT_REQUESTED,
+      authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
     };
   }
 

@@ -17,8 +17,7 @@ import {
 import type { MetadataImage, TopicImage } from '../../controller/image.js';
 import { topicNameError, ZERO_UUID } from '../topic-names.js';
 import { defineHandler, type RequestContext } from './handler.js';
-
-const AUTH_OPS_NOT_REQUESTED = -2147483648;
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 
 function topicEntry(t: TopicImage, v: number, image: MetadataImage): MetadataResponseTopic {
   return {
@@ -38,12 +37,12 @@ function topicEntry(t: TopicImage, v: number, image: MetadataImage): MetadataRes
         offlineReplicas: v >= 5 ? p.replicas.filter((id) => !alive.includes(id)) : [],
       };
     }),
-    topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED,
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
   };
 }
 
 function errorTopic(name: string | null, topicId: string, errorCode: number): MetadataResponseTopic {
-  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED };
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED };
 }
 
 async function handle(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> {
@@ -90,7 +89,7 @@ async function handle(req: MetadataRequest, ctx: RequestContext): Promise<Metada
     clusterId: image.clusterId,
     controllerId: image.controllerId,
     topics,
-    clusterAuthorizedOperations: AUTH_OPS_NOT_REQUESTED,
+    clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
   };
 }
 
@@ -106,7 +105,7 @@ export const metadataHandler = defineHandler({
       clusterId: ctx.broker.image().clusterId,
       controllerId: -1,
       topics: (req.topics ?? []).map((t) => errorTopic(t.name, t.topicId, errorCode)),
-      clusterAuthorizedOperations: AUTH_OPS_NOT_REQUESTED,
+      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
     };
   },
 });

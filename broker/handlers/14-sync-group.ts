@@ -4,20 +4,16 @@
  * stored in `__consumer_offsets`. v5+ checks the protocol type and name against the group's.
  */
 import { syncGroupApi, type SyncGroupRequest, type SyncGroupResponse } from '../../protocol/messages/index.js';
-import { EMPTY_BYTES } from '../../protocol/codec/support.js';
+import { syncError } from '../group/group-shard.js';
 import { coordinatorErrorCode } from '../group/handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
-
-function error(errorCode: number): SyncGroupResponse {
-  return { throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: EMPTY_BYTES };
-}
 
 async function handle(req: SyncGroupRequest, ctx: RequestContext): Promise<SyncGroupResponse> {
   let res: SyncGroupResponse;
   try {
     res = await ctx.broker.groups.run(req.groupId, (shard) => shard.syncGroup(req, ctx.apiVersion));
   } catch (e) {
-    return error(coordinatorErrorCode(e));
+    return syncError(coordinatorErrorCode(e));
   }
   return ctx.apiVersion >= 5 ? res : { ...res, protocolType: null, protocolName: null };
 }
@@ -27,5 +23,5 @@ export const syncGroupHandler = defineHandler({
   minVersion: 0,
   maxVersion: 5,
   handle,
-  errorResponse: (_req, errorCode) => error(errorCode),
+  errorResponse: (_req, errorCode) => syncError(errorCode),
 });

@@ -6,11 +6,10 @@
 import { describeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../../protocol/messages/index.js';
 import { coordinatorErrorCode } from '../group/handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
-
-const AUTH_OPS_NOT_REQUESTED = -2147483648;
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 
 function failed(groupId: string, errorCode: number) {
-  return { errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTH_OPS_NOT_REQUESTED };
+  return { errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED };
 }
 
 async function handle(req: DescribeGroupsRequest, ctx: RequestContext): Promise<DescribeGroupsResponse> {

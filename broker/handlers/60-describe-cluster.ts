@@ -7,12 +7,12 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { describeClusterApi, type DescribeClusterResponse } from '../../protocol/messages/index.js';
 import { defineHandler } from './handler.js';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 
 const BROKER_ENDPOINTS = 1;
-const AUTH_OPS_NOT_REQUESTED = -2147483648;
 
 function answer(errorCode: number, errorMessage: string | null, clusterId: string): DescribeClusterResponse {
-  return { throttleTimeMs: 0, errorCode, errorMessage, endpointType: BROKER_ENDPOINTS, clusterId, controllerId: -1, brokers: [], clusterAuthorizedOperations: AUTH_OPS_NOT_REQUESTED };
+  return { throttleTimeMs: 0, errorCode, errorMessage, endpointType: BROKER_ENDPOINTS, clusterId, controllerId: -1, brokers: [], clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED };
 }
 
 export const describeClusterHandler = defineHandler({

@@ -12,12 +12,9 @@ import {
   type ConsumerGroupHeartbeatRequest,
   type ConsumerGroupHeartbeatResponse,
 } from '../../protocol/messages/index.js';
+import { heartbeatError } from '../group/consumer-group-ops.js';
 import { coordinatorErrorCode, memberContext } from '../group/handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
-
-function error(errorCode: number, errorMessage: string | null = null): ConsumerGroupHeartbeatResponse {
-  return { throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
-}
 
 async function handle(req: ConsumerGroupHeartbeatRequest, ctx: RequestContext): Promise<ConsumerGroupHeartbeatResponse> {
   try {
@@ -28,7 +25,7 @@ async function handle(req: ConsumerGroupHeartbeatRequest, ctx: RequestContext): 
       return shard.consumer.heartbeat(req, memberContext(ctx), shard.topics, hasMembers);
     });
   } catch (e) {
-    return error(coordinatorErrorCode(e));
+    return heartbeatError(coordinatorErrorCode(e));
   }
 }
 
@@ -37,5 +34,5 @@ export const consumerGroupHeartbeatHandler = defineHandler({
   minVersion: 0,
   maxVersion: 1,
   handle,
-  errorResponse: (_req, errorCode) => error(errorCode === ErrorCode.NONE ? ErrorCode.UNKNOWN_SERVER_ERROR : errorCode),
+  errorResponse: (_req, errorCode) => heartbeatError(errorCode === ErrorCode.NONE ? ErrorCode.UNKNOWN_SERVER_ERROR : errorCode),
 });

@@ -11,11 +11,10 @@ import {
 } from '../../protocol/messages/index.js';
 import { coordinatorErrorCode } from '../group/handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
-
-const AUTH_OPS_NOT_REQUESTED = -2147483648;
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 
 function failed(groupId: string, errorCode: number): ConsumerGroupDescribeResponseDescribedGroup {
-  return { errorCode, errorMessage: null, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: AUTH_OPS_NOT_REQUESTED };
+  return { errorCode, errorMessage: null, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED };
 }
 
 async function handle(req: ConsumerGroupDescribeRequest, ctx: RequestContext): Promise<ConsumerGroupDescribeResponse> {

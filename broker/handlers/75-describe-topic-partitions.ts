@@ -13,8 +13,8 @@ import {
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../topic-names.js';
 import { defineHandler, type RequestContext } from './handler.js';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 
-const AUTH_OPS_NOT_REQUESTED = -2147483648;
 const MAX_PARTITION_LIMIT = 2000;
 
 function handle(req: DescribeTopicPartitionsRequest, ctx: RequestContext): DescribeTopicPartitionsResponse {
@@ -29,7 +29,7 @@ function handle(req: DescribeTopicPartitionsRequest, ctx: RequestContext): Descr
     if (cursor !== null && name < cursor.topicName) continue;
     const t = image.topics.get(name);
     if (t === undefined) {
-      topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED });
+      topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED });
       continue;
     }
     if (budget === 0) {
@@ -43,7 +43,7 @@ function handle(req: DescribeTopicPartitionsRequest, ctx: RequestContext): Descr
       topicId: t.id,
       isInternal: name.startsWith('__'),
       partitions: [],
-      topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED,
+      topicAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
     };
     topics.push(entry);
     for (const p of t.partitions) {
@@ -78,7 +78,7 @@ export const describeTopicPartitionsHandler = defineHandler({
   errorResponse(req, errorCode): DescribeTopicPartitionsResponse {
     return {
       throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({ errorCode, name: t.name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTH_OPS_NOT_REQUESTED })),
+      topics: req.topics.map((t) => ({ errorCode, name: t.name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED })),
       nextCursor: null,
     };
   },

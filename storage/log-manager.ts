@@ -83,16 +83,14 @@ export class LogManager {
       this.opts.logger(`${key}: directory belongs to an earlier topic ${recorded}; removing it`);
       await this.fs.remove(dir);
     }
-    await this.fs.mkdirp(dir);
+    const logConfig = { ...config, fsyncEnabled: config.fsyncEnabled && this.opts.fsyncEnabled };
+    // Opening creates the directory.
+    const log = await PartitionLog.open(dir, key, logConfig, { fs: this.fs, flusher: this.flusher, log: this.opts.logger });
     if (recorded !== topicId) {
+      await this.fs.writeFileAtomic(`${dir}/${PARTITION_METADATA}`, Buffer.from(`version: 0\ntopic_id: ${topicId}\n`), logConfig.fsyncEnabled);
       await this.fs.syncDir(this.dataDir);
-      await this.fs.writeFileAtomic(`${dir}/${PARTITION_METADATA}`, Buffer.from(`version: 0\ntopic_id: ${topicId}\n`), config.fsyncEnabled);
     }
-    return PartitionLog.open(dir, key, { ...config, fsyncEnabled: config.fsyncEnabled && this.opts.fsyncEnabled }, {
-      fs: this.fs,
-      flusher: this.flusher,
-      log: this.opts.logger,
-    });
+    return log;
   }
 
   /** Removes a partition directory that no open log uses. */

@@ -196,7 +196,7 @@ export class LogCleaner {
       await fs.rename(cleanedPath, swapPath);
       await fs.syncDir(log.dir);
       replacement.adopt(out);
-      if (!log.segmentList.includes(group[0]!) || !group.every((s) => log.segmentList.includes(s))) {
+      if (!group.every((s) => log.segmentList.includes(s))) {
         await fs.remove(swapPath);
         await out.close();
         return null;

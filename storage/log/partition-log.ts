@@ -29,7 +29,7 @@ import {
   setPartitionLeaderEpoch,
   type BatchInfo,
 } from '../../protocol/records/index.js';
-import type { FileSystem } from '../fs/file-system.js';
+import type { FileSystem, StorageFile } from '../fs/file-system.js';
 import {
   CheckpointWriter,
   EPOCH_CHECKPOINT,
@@ -157,6 +157,8 @@ export class PartitionLog {
   /** Records written since the last fsync, and when the oldest of them was written (flush.messages, flush.ms). */
   private unflushedRecords = 0;
   private unflushedSince = -1;
+  /** The offsets checkpoint as last written or read: periodic checkpoints skip unchanged content. */
+  private lastOffsetCheckpoint: Buffer | null = null;
   /** Whether open or later work changed any file (close then rewrites indexes and checkpoints). */
   private changedSinceOpen = false;
   /** The log end offset right after open. */
@@ -753,6 +755,7 @@ export class PartitionLog {
 
     const checkpointBytes = await fs.readFile(`${this.dir}/${OFFSETS_CHECKPOINT}`);
     const checkpoint = parseOffsetCheckpoint(checkpointBytes);
+    this.lastOffsetCheckpoint = checkpoint === null ? null : checkpointBytes;
     const bases = files
       .filter((f) => /^\d{20}\.log$/.test(f))
       .map((f) => Number(f.slice(0, 20)))
@@ -834,9 +837,9 @@ export class PartitionLog {
       const swap = await fs.openFile(swapPath);
       const size = await swap.size();
       const seg = new Segment(base, this.dir, fs);
-      const end = await walkEnd(swap, size);
+      const end = await offsetAfterBatches(swap, 0, size);
       await swap.close();
-      if (end === null) {
+      if (end === null || end === undefined) {
         await fs.remove(swapPath);
         continue;
       }
@@ -869,9 +872,9 @@ export class PartitionLog {
       lastRel = rel;
       lastPos = pos;
     }
-    const end = await this.walkToEnd(seg, lastPos < 0 ? 0 : lastPos);
-    if (end === null || (nextBase >= 0 && end > nextBase)) return false;
-    seg.nextOffset = seg.size === 0 ? seg.baseOffset : end;
+    const end = await offsetAfterBatches(await seg.open(), lastPos < 0 ? 0 : lastPos, seg.size);
+    if (end === null || (nextBase >= 0 && end !== undefined && end > nextBase)) return false;
+    seg.nextOffset = end ?? seg.baseOffset;
     if (times.length > 0) {
       const at = times.length - TIME_INDEX_ENTRY;
       seg.maxTimestamp = Number(times.readBigInt64BE(at));
@@ -879,22 +882,6 @@ export class PartitionLog {
     }
     this.cacheIndexes(seg, { offsets, times });
     return true;
-  }
-
-  /** Next offset after the last batch from `position` on, or null when the walk hits a bad header. */
-  private async walkToEnd(seg: Segment, position: number): Promise<number | null> {
-    const file = await seg.open();
-    const header = Buffer.allocUnsafe(WALK_HEADER);
-    let pos = position;
-    let next = seg.baseOffset;
-    while (pos < seg.size) {
-      if ((await file.read(header, 0, WALK_HEADER, pos)) < WALK_HEADER) return null;
-      const size = header.readInt32BE(8) + LOG_OVERHEAD;
-      if (size < MIN_BATCH || pos + size > seg.size) return null;
-      next = Number(header.readBigInt64BE(0)) + header.readInt32BE(23) + 1;
-      pos += size;
-    }
-    return next;
   }
 
   /**
@@ -1013,9 +1000,15 @@ export class PartitionLog {
     return formatOffsetCheckpoint({ logStartOffset: this.logStartOffset, recoveryPoint: this.recoveryPoint, highWatermark: this.highWatermark, cleanerOffset: this.cleanerOffset });
   }
 
-  /** Writes log start offset, recovery point, high watermark and cleaner offset. */
+  /** Writes log start offset, recovery point, high watermark and cleaner offset, unless they are what was last written. */
   writeOffsetCheckpoint(): Promise<void> {
-    return this.checkpoints.write(`${this.dir}/${OFFSETS_CHECKPOINT}`, this.offsetCheckpointBytes());
+    const bytes = this.offsetCheckpointBytes();
+    if (this.lastOffsetCheckpoint?.equals(bytes)) return Promise.resolve();
+    this.lastOffsetCheckpoint = bytes;
+    return this.checkpoints.write(`${this.dir}/${OFFSETS_CHECKPOINT}`, bytes).catch((e: unknown) => {
+      this.lastOffsetCheckpoint = null;
+      throw e;
+    });
   }
 
   /** Finishes queued writes, syncs, writes the index files and snapshots, and marks the log clean. */
@@ -1061,13 +1054,16 @@ export class PartitionLog {
   }
 }
 
-/** Next offset after the last whole batch of a file, or null when a header is bad. */
-async function walkEnd(file: { read(into: Buffer, offset: number, length: number, position: number): Promise<number> }, size: number): Promise<number | null> {
+/**
+ * Walks batch headers from `position` to `size`: the offset after the last batch, undefined when
+ * there is no batch, null when a header is bad or a batch runs past `size`.
+ */
+async function offsetAfterBatches(file: StorageFile, position: number, size: number): Promise<number | null | undefined> {
   const header = Buffer.allocUnsafe(WALK_HEADER);
-  let pos = 0;
-  let next: number | null = null;
-  while (pos + WALK_HEADER <= size) {
-    await file.read(header, 0, WALK_HEADER, pos);
+  let pos = position;
+  let next: number | undefined;
+  while (pos < size) {
+    if ((await file.read(header, 0, WALK_HEADER, pos)) < WALK_HEADER) return null;
     const len = header.readInt32BE(8) + LOG_OVERHEAD;
     if (len < MIN_BATCH || pos + len > size) return null;
     next = Number(header.readBigInt64BE(0)) + header.readInt32BE(23) + 1;

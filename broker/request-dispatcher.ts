@@ -21,7 +21,7 @@ import {
   type RequestHeader,
 } from '../protocol/messages/index.js';
 import type { Broker } from './broker.js';
-import { handlerTable, supportedApiVersions } from './handlers/index.js';
+import { apiVersionsError, handlerTable } from './handlers/index.js';
 import { NO_RESPONSE, type Handler, type RequestContext } from './handlers/handler.js';
 import { CloseConnection, type ConnectionInfo, type DispatchResult, type RequestDispatcher } from './network/connection.js';
 
@@ -92,19 +92,7 @@ export class BrokerRequestDispatcher implements RequestDispatcher {
     const w = new Writer(1024);
     const setSize = w.reserveInt32();
     encodeResponseHeader(w, { correlationId }, 0);
-    encodeApiVersionsResponse(
-      w,
-      {
-        errorCode: ErrorCode.UNSUPPORTED_VERSION,
-        apiKeys: supportedApiVersions(),
-        throttleTimeMs: 0,
-        supportedFeatures: [],
-        finalizedFeaturesEpoch: -1n,
-        finalizedFeatures: [],
-        zkMigrationReady: false,
-      },
-      0,
-    );
+    encodeApiVersionsResponse(w, apiVersionsError(ErrorCode.UNSUPPORTED_VERSION), 0);
     setSize(w.length - 4);
     return w.finish();
   }

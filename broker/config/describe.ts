@@ -40,6 +40,20 @@ function hide(def: ConfigDef, value: string | null): string | null {
   return def.sensitive === true || def.type === 'password' ? null : value;
 }
 
+function described(def: ConfigDef, value: string | null, source: number, synonyms: readonly ConfigSynonym[], readOnly: boolean): DescribedConfig {
+  return {
+    name: def.name,
+    value: hide(def, value),
+    readOnly,
+    isDefault: source === ConfigSource.DEFAULT_CONFIG,
+    source,
+    isSensitive: def.sensitive === true,
+    synonyms: synonyms.map((s) => ({ ...s, value: hide(def, s.value) })),
+    configType: CONFIG_TYPE_IDS[def.type],
+    documentation: def.doc,
+  };
+}
+
 /** Describes every topic config (or those in `keys`) given the topic's own settings. */
 export function describeTopicConfigs(config: ServerConfig, own: ReadonlyMap<string, string>, keys: readonly string[] | null): DescribedConfig[] {
   const out: DescribedConfig[] = [];
@@ -67,17 +81,7 @@ export function describeTopicConfigs(config: ServerConfig, own: ReadonlyMap<stri
       value = first.source === ConfigSource.DYNAMIC_TOPIC_CONFIG ? first.value : synonymToTopicValue(first.name, first.value ?? '');
       source = first.source;
     }
-    out.push({
-      name: def.name,
-      value: hide(def, value),
-      readOnly: false,
-      isDefault: source === ConfigSource.DEFAULT_CONFIG,
-      source,
-      isSensitive: def.sensitive === true,
-      synonyms: synonyms.map((s) => ({ ...s, value: hide(def, s.value) })),
-      configType: CONFIG_TYPE_IDS[def.type],
-      documentation: def.doc,
-    });
+    out.push(described(def, value, source, synonyms, false));
   }
   return out;
 }
@@ -108,17 +112,7 @@ export function describeBrokerConfigs(
     if (defaultsOnly && clusterDefault === undefined) continue;
     const first = synonyms[0];
     const source = first?.source ?? ConfigSource.DEFAULT_CONFIG;
-    out.push({
-      name: def.name,
-      value: hide(def, first?.value ?? null),
-      readOnly: def.dynamic !== true,
-      isDefault: source === ConfigSource.DEFAULT_CONFIG,
-      source,
-      isSensitive: def.sensitive === true,
-      synonyms: synonyms.map((s) => ({ ...s, value: hide(def, s.value) })),
-      configType: CONFIG_TYPE_IDS[def.type],
-      documentation: def.doc,
-    });
+    out.push(described(def, first?.value ?? null, source, synonyms, def.dynamic !== true));
   }
   return out;
 }

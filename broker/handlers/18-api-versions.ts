@@ -9,7 +9,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { apiVersionsApi, type ApiVersionsResponse } from '../../protocol/messages/index.js';
 import { defineHandler } from './handler.js';
-import { supportedApiVersions } from './index.js';
+import { apiVersionsError, supportedApiVersions } from './index.js';
 
 export const apiVersionsHandler = defineHandler({
   api: apiVersionsApi,
@@ -31,15 +31,5 @@ export const apiVersionsHandler = defineHandler({
       zkMigrationReady: false,
     };
   },
-  errorResponse(_req, errorCode): ApiVersionsResponse {
-    return {
-      errorCode,
-      apiKeys: supportedApiVersions(),
-      throttleTimeMs: 0,
-      supportedFeatures: [],
-      finalizedFeaturesEpoch: -1n,
-      finalizedFeatures: [],
-      zkMigrationReady: false,
-    };
-  },
+  errorResponse: (_req, errorCode) => apiVersionsError(errorCode),
 });

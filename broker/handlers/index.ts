@@ -2,7 +2,7 @@
  * The handler table, indexed by API key. It is the only source of the versions this broker
  * advertises in ApiVersions and accepts at dispatch.
  */
-import type { ApiVersionsResponseApiVersion } from '../../protocol/messages/index.js';
+import type { ApiVersionsResponse, ApiVersionsResponseApiVersion } from '../../protocol/messages/index.js';
 import type { Handler } from './handler.js';
 import { produceHandler } from './00-produce.js';
 import { fetchHandler } from './01-fetch.js';
@@ -89,4 +89,17 @@ export function supportedApiVersions(): ApiVersionsResponseApiVersion[] {
     }
   }
   return cachedVersions;
+}
+
+/** An ApiVersions error answer that still lists the supported APIs (also the v0 answer to an unknown version, KIP-511). */
+export function apiVersionsError(errorCode: number): ApiVersionsResponse {
+  return {
+    errorCode,
+    apiKeys: supportedApiVersions(),
+    throttleTimeMs: 0,
+    supportedFeatures: [],
+    finalizedFeaturesEpoch: -1n,
+    finalizedFeatures: [],
+    zkMigrationReady: false,
+  };
 }

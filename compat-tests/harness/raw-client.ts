@@ -6,7 +6,45 @@
 import { connect, type Socket } from 'node:net';
 import { Reader } from '../../protocol/codec/reader.js';
 import { Writer } from '../../protocol/codec/writer.js';
-import { encodeRequestHeader, requestHeaderVersion, responseHeaderVersion, decodeResponseHeader, type ApiCodec } from '../../protocol/messages/index.js';
+import {
+  decodeResponseHeader,
+  defaultFetchRequest,
+  defaultFetchRequestFetchPartition,
+  encodeRequestHeader,
+  requestHeaderVersion,
+  responseHeaderVersion,
+  type ApiCodec,
+  type FetchRequest,
+} from '../../protocol/messages/index.js';
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+/** One partition to fetch: by name (Fetch v0-12) or by topic id (v13+). */
+export interface FetchTarget {
+  topic?: string;
+  topicId?: string;
+  partition?: number;
+  offset: number;
+}
+
+/** A sessionless Fetch of one partition that answers at once, up to 1 MiB; `extra` overrides request fields. */
+export function fetchRequest(at: FetchTarget, extra: Partial<FetchRequest> = {}): FetchRequest {
+  return {
+    ...defaultFetchRequest(),
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic: at.topic ?? '',
+        topicId: at.topicId ?? ZERO_UUID,
+        partitions: [{ ...defaultFetchRequestFetchPartition(), partition: at.partition ?? 0, fetchOffset: BigInt(at.offset), partitionMaxBytes: 1 << 20 }],
+      },
+    ],
+    ...extra,
+  };
+}
 
 export class RawConnection {
   private buffered = Buffer.alloc(0);

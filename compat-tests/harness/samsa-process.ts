@@ -3,30 +3,13 @@
  * readiness from the `samsa ready on host:port` line, and stop/restart that keep the data dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '../../protocol/test/paths.js';
 
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('repository root not found');
-    dir = up;
-  }
-  return dir;
-}
-
-export const repoRoot = findRoot();
+export { repoRoot };
 export const samsaBin = join(repoRoot, 'bin', 'samsa');
-
-/** The test runner's environment without its module hooks, which must not load into the broker. */
-export function brokerEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env['NODE_OPTIONS'];
-  return env;
-}
 
 export interface SamsaOptions {
   /** server.properties settings, by Kafka's name. */
@@ -67,7 +50,7 @@ export class SamsaProcess {
     const args = ['start', '--port', String(port), '--data-dir', this.dataDir];
     for (const [k, v] of Object.entries(this.opts.overrides ?? {})) args.push('--override', `${k}=${v}`);
     args.push(...(this.opts.args ?? []));
-    const child = spawn(samsaBin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: brokerEnv() });
+    const child = spawn(samsaBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
     child.stderr!.on('data', (d: Buffer) => {

@@ -10,24 +10,20 @@ import t, { type Test } from 'tap';
 import { cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RawConnection } from '../harness/raw-client.js';
+import { fetchRequest, RawConnection } from '../harness/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import {
   createTopicsApi,
   defaultCreateTopicsRequest,
-  defaultFetchRequest,
-  defaultFetchRequestFetchPartition,
   defaultProduceRequest,
   fetchApi,
   produceApi,
-  type FetchRequest,
 } from '../../protocol/messages/index.js';
 import { buildBatch, readRecords, scanBatches } from '../../protocol/records/index.js';
 
 const TOPIC = 'crash';
 const PARTITIONS = 3;
 const ROUNDS = 5;
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 /** ERROR lines the broker may legitimately log around a crash (none so far). */
 const EXPECTED_ERRORS: RegExp[] = [];
 
@@ -147,17 +143,6 @@ async function producerLoop(p: number, round: string, stop: { stopped: boolean }
   return result;
 }
 
-function fetchRequest(p: number, offset: number): FetchRequest {
-  return {
-    ...defaultFetchRequest(),
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    sessionEpoch: -1,
-    topics: [{ topic: TOPIC, topicId: ZERO_UUID, partitions: [{ ...defaultFetchRequestFetchPartition(), partition: p, fetchOffset: BigInt(offset), partitionMaxBytes: 1 << 20 }] }],
-  };
-}
-
 /** Reads a whole partition, 0 to the high watermark, with Fetch v12. CRCs are verified by scanBatches. */
 async function readPartition(conn: RawConnection, p: number): Promise<{ hw: number; logStart: number; records: LogRecord[] }> {
   const records: LogRecord[] = [];
@@ -165,7 +150,7 @@ async function readPartition(conn: RawConnection, p: number): Promise<{ hw: numb
   let hw = -1;
   let logStart = -1;
   for (let guard = 0; guard < 100_000; guard++) {
-    const res = await conn.request(fetchApi, 12, fetchRequest(p, offset));
+    const res = await conn.request(fetchApi, 12, fetchRequest({ topic: TOPIC, partition: p, offset }));
     if (res.errorCode !== 0) throw new Error(`fetch p${p} at ${offset}: top-level error ${res.errorCode}`);
     const pd = res.responses[0]?.partitions[0];
     if (pd === undefined) throw new Error(`fetch p${p} at ${offset}: no partition in the response`);

@@ -4,14 +4,13 @@
  * (KIP-227), conversion for magic 0/1 clients, ListOffsets variants and OffsetForLeaderEpoch.
  */
 import t from 'tap';
-import { RawConnection } from '../harness/raw-client.js';
+import { fetchRequest, RawConnection } from '../harness/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {
   createTopicsApi,
   defaultCreateTopicsRequest,
   defaultFetchRequest,
-  defaultFetchRequestFetchPartition,
   defaultInitProducerIdRequest,
   defaultListOffsetsRequest,
   defaultListOffsetsRequestListOffsetsPartition,
@@ -25,12 +24,10 @@ import {
   metadataApi,
   offsetForLeaderEpochApi,
   produceApi,
-  type FetchRequest,
   type FetchResponse,
 } from '../../protocol/messages/index.js';
 import { buildBatch, buildMessageSet, readMessageSet, readRecords, scanBatches, type RecordInput } from '../../protocol/records/index.js';
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const samsa = await SamsaProcess.start();
 t.teardown(() => samsa.close());
 const conn = await RawConnection.open(samsa.host, samsa.port);
@@ -55,18 +52,6 @@ async function produce(c: RawConnection, topic: string, batch: Buffer, opts: { a
     topicData: [{ name: topic, partitionData: [{ index: opts.partition ?? 0, records: batch }] }],
   });
   return res.responses[0]!.partitionResponses[0]!;
-}
-
-function fetchRequest(topic: string, topicId: string, offset: number, extra: Partial<FetchRequest> = {}): FetchRequest {
-  return {
-    ...defaultFetchRequest(),
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    sessionEpoch: -1,
-    topics: [{ topic, topicId, partitions: [{ ...defaultFetchRequestFetchPartition(), partition: 0, fetchOffset: BigInt(offset), partitionMaxBytes: 1 << 20 }] }],
-    ...extra,
-  };
 }
 
 function valuesOf(res: FetchResponse): string[] {
@@ -107,7 +92,7 @@ t.test('idempotent producer: duplicates, gaps and stale epochs', async (t) => {
   const stale = await produce(conn, 'idem', batch(8, 1, 0));
   t.equal(stale.errorCode, ErrorCode.INVALID_PRODUCER_EPOCH, 'the old epoch is fenced');
 
-  const res = await conn.request(fetchApi, 12, fetchRequest('idem', ZERO_UUID, 0));
+  const res = await conn.request(fetchApi, 12, fetchRequest({ topic: 'idem', offset: 0 }));
   t.same(valuesOf(res), ['v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v0', 'v1'], 'nothing duplicated in the log');
 });
 
@@ -120,7 +105,7 @@ t.test('acks=0: no response, order kept with the requests after it', async (t) =
   }
   const meta = await c.request(metadataApi, 12, { ...defaultMetadataRequest(), topics: null });
   t.ok(meta.topics.length > 0, 'the next response is the metadata answer: acks=0 wrote none');
-  const res = await c.request(fetchApi, 12, fetchRequest('acks0', ZERO_UUID, 0));
+  const res = await c.request(fetchApi, 12, fetchRequest({ topic: 'acks0', offset: 0 }));
   t.same(valuesOf(res), ['v0', 'v1', 'v2'], 'appended in request order');
 });
 
@@ -135,7 +120,7 @@ t.test('max.message.bytes gives MESSAGE_TOO_LARGE', async (t) => {
 t.test('long polling answers as soon as an append arrives', async (t) => {
   const id = await createTopic('poll');
   const started = Date.now();
-  const idle = await conn.request(fetchApi, 13, fetchRequest('', id, 0, { maxWaitMs: 300, minBytes: 1 }));
+  const idle = await conn.request(fetchApi, 13, fetchRequest({ topicId: id, offset: 0 }, { maxWaitMs: 300, minBytes: 1 }));
   const waited = Date.now() - started;
   t.ok(waited >= 250, `an empty fetch waits max_wait_ms (waited ${waited} ms)`);
   t.same(valuesOf(idle), []);
@@ -143,7 +128,7 @@ t.test('long polling answers as soon as an append arrives', async (t) => {
   const fetcher = await RawConnection.open(samsa.host, samsa.port);
   t.teardown(() => fetcher.close());
   const t0 = Date.now();
-  const pending = fetcher.request(fetchApi, 13, fetchRequest('', id, 0, { maxWaitMs: 10_000, minBytes: 1 }));
+  const pending = fetcher.request(fetchApi, 13, fetchRequest({ topicId: id, offset: 0 }, { maxWaitMs: 10_000, minBytes: 1 }));
   await new Promise((r) => setTimeout(r, 200));
   await produce(conn, 'poll', buildBatch({ baseOffset: 0, records: records(2) }));
   const res = await pending;
@@ -156,18 +141,18 @@ t.test('max_bytes still returns the first whole batch (KIP-74)', async (t) => {
   const id = await createTopic('kip74');
   await produce(conn, 'kip74', buildBatch({ baseOffset: 0, records: records(50) }));
   await produce(conn, 'kip74', buildBatch({ baseOffset: 0, records: records(50, 50) }));
-  const req = fetchRequest('', id, 0, { maxBytes: 10 });
+  const req = fetchRequest({ topicId: id, offset: 0 }, { maxBytes: 10 });
   req.topics[0]!.partitions[0]!.partitionMaxBytes = 10;
   const res = await conn.request(fetchApi, 13, req);
   t.equal(valuesOf(res).length, 50, 'exactly the first batch');
-  const mid = await conn.request(fetchApi, 13, fetchRequest('', id, 20));
+  const mid = await conn.request(fetchApi, 13, fetchRequest({ topicId: id, offset: 20 }));
   t.equal(valuesOf(mid)[0], 'v0', 'a fetch from inside a batch returns the whole batch');
 });
 
 t.test('fetch sessions (KIP-227)', async (t) => {
   const id = await createTopic('sess');
   await produce(conn, 'sess', buildBatch({ baseOffset: 0, records: records(3) }));
-  const full = await conn.request(fetchApi, 13, fetchRequest('', id, 0, { sessionId: 0, sessionEpoch: 0 }));
+  const full = await conn.request(fetchApi, 13, fetchRequest({ topicId: id, offset: 0 }, { sessionId: 0, sessionEpoch: 0 }));
   t.equal(full.errorCode, 0);
   t.ok(full.sessionId > 0, 'a new session');
   t.same(valuesOf(full), ['v0', 'v1', 'v2']);
@@ -179,7 +164,7 @@ t.test('fetch sessions (KIP-227)', async (t) => {
   // The session still fetches from offset 0 (the client did not move it): data is news again.
   t.same(valuesOf(quiet), ['v0', 'v1', 'v2'], 'session partitions are fetched without being named');
 
-  const moved = await conn.request(fetchApi, 13, { ...fetchRequest('', id, 3), sessionId: full.sessionId, sessionEpoch: 2 });
+  const moved = await conn.request(fetchApi, 13, { ...fetchRequest({ topicId: id, offset: 3 }), sessionId: full.sessionId, sessionEpoch: 2 });
   t.same(moved.responses, [], 'nothing new: no partition in an incremental answer');
   await produce(conn, 'sess', buildBatch({ baseOffset: 0, records: records(1, 3) }));
   const news = await conn.request(fetchApi, 13, { ...incr, sessionEpoch: 3 });
@@ -189,7 +174,7 @@ t.test('fetch sessions (KIP-227)', async (t) => {
   t.equal(wrongEpoch.errorCode, ErrorCode.INVALID_FETCH_SESSION_EPOCH);
   const unknown = await conn.request(fetchApi, 13, { ...incr, sessionId: 987654, sessionEpoch: 1 });
   t.equal(unknown.errorCode, ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
-  const sessionless = await conn.request(fetchApi, 13, fetchRequest('', id, 0, { sessionId: 0, sessionEpoch: -1 }));
+  const sessionless = await conn.request(fetchApi, 13, fetchRequest({ topicId: id, offset: 0 }, { sessionId: 0, sessionEpoch: -1 }));
   t.equal(sessionless.sessionId, 0, 'epoch -1 fetches without a session');
   t.equal(valuesOf(sessionless).length, 4);
 });
@@ -202,14 +187,14 @@ t.test('old clients: magic 0/1 message sets in, converted batches out', async (t
   ]);
   const produced = await produce(conn, 'legacy', set, { version: 2 });
   t.equal(produced.errorCode, 0, 'produce v2 with a magic 1 message set');
-  const v2 = await conn.request(fetchApi, 12, fetchRequest('legacy', ZERO_UUID, 0));
+  const v2 = await conn.request(fetchApi, 12, fetchRequest({ topic: 'legacy', offset: 0 }));
   t.same(valuesOf(v2), ['one', 'two'], 'stored as a v2 batch');
 
   for (const [version, magic] of [
     [2, 1],
     [0, 0],
   ] as const) {
-    const res = await conn.request(fetchApi, version, fetchRequest('legacy', ZERO_UUID, 0));
+    const res = await conn.request(fetchApi, version, fetchRequest({ topic: 'legacy', offset: 0 }));
     const p = res.responses[0]!.partitions[0]!;
     const buf = Buffer.concat(Array.isArray(p.records) ? p.records : [p.records as Buffer]);
     const msgs = readMessageSet(buf);

@@ -12,13 +12,11 @@ import t from 'tap';
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RawConnection } from '../harness/raw-client.js';
+import { fetchRequest, RawConnection } from '../harness/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {
   defaultDescribeLogDirsRequest,
-  defaultFetchRequest,
-  defaultFetchRequestFetchPartition,
   defaultIncrementalAlterConfigsRequest,
   describeLogDirsApi,
   fetchApi,
@@ -57,7 +55,6 @@ interface OutMessage {
   timestamp?: string;
 }
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const SEGMENT = 16384;
 
 const samsa = await SamsaProcess.start({
@@ -184,17 +181,6 @@ async function consumeRange(topic: string, from: number, high: number): Promise<
   }
 }
 
-function fetchRequest(topic: string, offset: number) {
-  return {
-    ...defaultFetchRequest(),
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    sessionEpoch: -1,
-    topics: [{ topic, topicId: ZERO_UUID, partitions: [{ ...defaultFetchRequestFetchPartition(), partition: 0, fetchOffset: BigInt(offset), partitionMaxBytes: 1 << 20 }] }],
-  };
-}
-
 /** Partition size as DescribeLogDirs reports it, and the sum of the `.log` files on disk. */
 async function sizes(topic: string): Promise<{ reported: number; onDisk: number }> {
   const res = await conn.request(describeLogDirsApi, 4, { ...defaultDescribeLogDirsRequest(), topics: [{ topic, partitions: [0] }] });
@@ -257,7 +243,7 @@ t.test('retention.bytes: oldest segments go, the newest records stay, offset 0 i
   t.ok(onDisk <= RETENTION + SEGMENT && onDisk >= RETENTION - SEGMENT, `.log files hold ${onDisk} bytes, near retention.bytes ${RETENTION}`);
   t.equal(reported, onDisk, 'DescribeLogDirs reports the bytes of the .log files');
 
-  const fetched = await conn.request(fetchApi, 12, fetchRequest(topic, 0));
+  const fetched = await conn.request(fetchApi, 12, fetchRequest({ topic, offset: 0 }));
   const p = fetched.responses[0]!.partitions[0]!;
   t.equal(p.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE, 'raw Fetch at offset 0: OFFSET_OUT_OF_RANGE');
   t.equal(Number(p.logStartOffset), low, 'with the log start offset');

@@ -9,14 +9,12 @@
 import t from 'tap';
 import { createRequire } from 'node:module';
 import { SamsaProcess } from '../harness/samsa-process.js';
-import { compress, CompressionType, decompress } from '../../protocol/records/index.js';
+import { registerKafkaJsCodecs } from '../harness/kafkajs-codecs.js';
 
 const require = createRequire(import.meta.url);
 // kafkajs ships CommonJS without types; the shapes used here are declared below.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const kafkajs = require('kafkajs') as KafkaJsModule;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const SnappyCodec = require('kafkajs-snappy') as () => unknown;
 
 interface KafkaMessage {
   key: Buffer | null;
@@ -40,7 +38,6 @@ interface KafkaJsCluster {
   refreshMetadata(): Promise<void>;
   findBroker(q: { nodeId: string }): Promise<KafkaJsBroker>;
 }
-type Codec = () => { compress(encoder: { buffer: Buffer }): Promise<Buffer>; decompress(buffer: Buffer): Promise<Buffer> };
 interface KafkaJsModule {
   Kafka: new (config: unknown) => {
     producer(config?: unknown): KafkaJsProducer;
@@ -71,18 +68,7 @@ interface KafkaJsAdmin {
   deleteTopicRecords(req: unknown): Promise<void>;
 }
 
-// LZ4 and ZSTD codecs for kafkajs (it ships none). The kafkajs-lz4 and @kafkajs/zstd packages
-// need native builds that no longer compile on Node 20, so these wrap the libraries the broker
-// uses; librdkafka's own codecs cover the other direction in the node-rdkafka and kcat suites.
-const ownCodec =
-  (type: number): Codec =>
-  () => ({
-    compress: async (encoder) => compress(type, encoder.buffer),
-    decompress: async (buffer) => decompress(type, buffer),
-  });
-kafkajs.CompressionCodecs[kafkajs.CompressionTypes.Snappy] = SnappyCodec;
-kafkajs.CompressionCodecs[kafkajs.CompressionTypes.LZ4] = ownCodec(CompressionType.Lz4);
-kafkajs.CompressionCodecs[kafkajs.CompressionTypes.ZSTD] = ownCodec(CompressionType.Zstd);
+registerKafkaJsCodecs(kafkajs);
 
 const PARTITIONS = 6;
 const PER_PARTITION = 10;

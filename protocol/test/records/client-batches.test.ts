@@ -9,18 +9,16 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SamsaProcess } from '../../../compat-tests/harness/samsa-process.js';
-import { compress, CompressionType, COMPRESSION_NAMES, decompress } from '../../records/compression.js';
+import { CompressionType, COMPRESSION_NAMES } from '../../records/compression.js';
 import { readRecords, scanBatches, type BatchInfo, type Record as BatchRecord } from '../../records/batch.js';
+import { registerKafkaJsCodecs } from '../../../compat-tests/harness/kafkajs-codecs.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const kafkajs = require('kafkajs') as KafkaJsModule;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const SnappyCodec = require('kafkajs-snappy') as () => unknown;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const Kafka = require('node-rdkafka') as typeof import('node-rdkafka');
 
-type Codec = () => { compress(encoder: { buffer: Buffer }): Promise<Buffer>; decompress(buffer: Buffer): Promise<Buffer> };
 interface KafkaJsModule {
   Kafka: new (config: unknown) => { producer(config?: unknown): KafkaJsProducer };
   CompressionTypes: { None: number; GZIP: number; Snappy: number; LZ4: number; ZSTD: number };
@@ -33,16 +31,7 @@ interface KafkaJsProducer {
   send(req: unknown): Promise<Array<{ partition: number; errorCode: number; baseOffset: string }>>;
 }
 
-// kafkajs ships no LZ4/ZSTD codecs; as in compat-tests/test/kafkajs.test.ts, wrap the broker's.
-const ownCodec =
-  (type: number): Codec =>
-  () => ({
-    compress: async (encoder) => compress(type, encoder.buffer),
-    decompress: async (buffer) => decompress(type, buffer),
-  });
-kafkajs.CompressionCodecs[kafkajs.CompressionTypes.Snappy] = SnappyCodec;
-kafkajs.CompressionCodecs[kafkajs.CompressionTypes.LZ4] = ownCodec(CompressionType.Lz4);
-kafkajs.CompressionCodecs[kafkajs.CompressionTypes.ZSTD] = ownCodec(CompressionType.Zstd);
+registerKafkaJsCodecs(kafkajs);
 
 const NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 const KAFKAJS_CODEC: Record<(typeof NAMES)[number], number> = {

@@ -13,7 +13,8 @@ import { topicConfigError } from './config-control.js';
 
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 const MAX_TOPIC_NAME_LENGTH = 249;
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+/** Uuid.ZERO_UUID in the base64url form the generated codecs use. */
+export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 /** Kafka's Uuid.METADATA_TOPIC_ID (1), reserved. */
 const METADATA_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 

@@ -2,9 +2,10 @@
  * The small file-system surface storage needs. Storage code uses only this interface, so tests can
  * substitute a file system that fails writes or syncs, or loses unsynced bytes in a "crash".
  */
-import { constants } from 'node:fs';
+import { constants, readSync, writevSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 
 export interface StorageFile {
   /** Writes the buffers back to back at `position`; resolves once the OS has them. */
@@ -32,19 +33,95 @@ export interface FileSystem {
   syncDir(path: string): Promise<void>;
 }
 
+/**
+ * Decides whether a segment read or write runs as a plain system call on the event loop or on
+ * libuv's threadpool. A write into the page cache, or a read of data still cached, takes a few
+ * microseconds; handing it to the threadpool costs more than that in thread wake-ups, locks and
+ * promise machinery (most of the broker's system time under produce load went there). But a call
+ * that blocks — writeback throttling, a read that misses the page cache — would stall every
+ * connection, so one slow call sends I/O to the threadpool for a cool-down period, doubled while
+ * calls keep being slow.
+ */
+export interface InlineIoOptions {
+  /** An inline call slower than this (ms) moves I/O to the threadpool. */
+  slowCallMs?: number;
+  /** First cool-down after a slow call (ms); doubles while calls stay slow, up to maxCoolDownMs. */
+  minCoolDownMs?: number;
+  maxCoolDownMs?: number;
+  /** Calls of more bytes always go to the threadpool. */
+  maxInlineBytes?: number;
+  now?: () => number;
+}
+
+export class InlineIoPolicy {
+  readonly slowCallMs: number;
+  readonly minCoolDownMs: number;
+  readonly maxCoolDownMs: number;
+  readonly maxInlineBytes: number;
+  private readonly now: () => number;
+  private threadpoolUntil = 0;
+  private coolDownMs: number;
+  /** Inline calls that were slow. */
+  slowCalls = 0;
+
+  constructor(opts: InlineIoOptions = {}) {
+    this.slowCallMs = opts.slowCallMs ?? 2;
+    this.minCoolDownMs = opts.minCoolDownMs ?? 1000;
+    this.maxCoolDownMs = opts.maxCoolDownMs ?? 30_000;
+    this.maxInlineBytes = opts.maxInlineBytes ?? 4 << 20;
+    this.now = opts.now ?? (() => performance.now());
+    this.coolDownMs = this.minCoolDownMs;
+  }
+
+  /** Whether an I/O of `bytes` may run inline now: the start time to pass to `done`, or -1. */
+  begin(bytes: number): number {
+    if (bytes > this.maxInlineBytes) return -1;
+    const now = this.now();
+    if (now < this.threadpoolUntil) return -1;
+    return now;
+  }
+
+  /** Called after every inline call, failed or not, with what `begin` returned. */
+  done(startedAt: number): void {
+    const end = this.now();
+    if (end - startedAt <= this.slowCallMs) {
+      this.coolDownMs = this.minCoolDownMs;
+      return;
+    }
+    this.slowCalls++;
+    this.threadpoolUntil = end + this.coolDownMs;
+    this.coolDownMs = Math.min(this.coolDownMs * 2, this.maxCoolDownMs);
+  }
+}
+
+/** A file read and written inline or on the threadpool as its InlineIoPolicy says (a closed one on the threadpool, for FileHandle's error). */
 class NodeFile implements StorageFile {
-  constructor(private readonly fh: FileHandle) {}
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly inline: InlineIoPolicy,
+  ) {}
 
   async writev(buffers: readonly Buffer[], position: number): Promise<void> {
     let pos = position;
     let list = buffers as Buffer[];
+    let total = 0;
+    for (const b of list) total += b.length;
     // writev may write less than asked (large writes, signals): continue where it stopped.
     for (;;) {
-      const { bytesWritten } = await this.fh.writev(list, pos);
-      let total = 0;
-      for (const b of list) total += b.length;
+      const startedAt = this.fh.fd < 0 ? -1 : this.inline.begin(total);
+      let bytesWritten: number;
+      if (startedAt >= 0) {
+        try {
+          bytesWritten = writevSync(this.fh.fd, list, pos);
+        } finally {
+          this.inline.done(startedAt);
+        }
+      } else {
+        bytesWritten = (await this.fh.writev(list, pos)).bytesWritten;
+      }
       if (bytesWritten >= total) return;
       pos += bytesWritten;
+      total -= bytesWritten;
       let skip = bytesWritten;
       const rest: Buffer[] = [];
       for (const b of list) {
@@ -61,7 +138,17 @@ class NodeFile implements StorageFile {
   async read(into: Buffer, offset: number, length: number, position: number): Promise<number> {
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.fh.read(into, offset + done, length - done, position + done);
+      const startedAt = this.fh.fd < 0 ? -1 : this.inline.begin(length - done);
+      let bytesRead: number;
+      if (startedAt >= 0) {
+        try {
+          bytesRead = readSync(this.fh.fd, into, offset + done, length - done, position + done);
+        } finally {
+          this.inline.done(startedAt);
+        }
+      } else {
+        bytesRead = (await this.fh.read(into, offset + done, length - done, position + done)).bytesRead;
+      }
       if (bytesRead === 0) break;
       done += bytesRead;
     }
@@ -85,10 +172,15 @@ class NodeFile implements StorageFile {
   }
 }
 
+/** Shared by every NodeFileSystem: writeback throttling and a busy disk are not per file. */
+const processInlineIo = new InlineIoPolicy();
+
 export class NodeFileSystem implements FileSystem {
+  constructor(readonly inlineIo: InlineIoPolicy = processInlineIo) {}
+
   async openFile(path: string): Promise<StorageFile> {
     // O_RDWR | O_CREAT without O_APPEND: writes go to explicit positions.
-    return new NodeFile(await open(path, constants.O_RDWR | constants.O_CREAT, 0o644));
+    return new NodeFile(await open(path, constants.O_RDWR | constants.O_CREAT, 0o644), this.inlineIo);
   }
 
   async readFile(path: string): Promise<Buffer | null> {

@@ -1,0 +1,105 @@
+/**
+ * InlineIoPolicy: segment reads and writes run inline until one is slow, then go to the threadpool
+ * for a cool-down that doubles while inline calls stay slow; NodeFileSystem gives the same bytes on
+ * either path.
+ */
+import t from 'tap';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InlineIoPolicy, NodeFileSystem } from '../../fs/file-system.js';
+
+/** A policy on a hand-driven clock. */
+function clocked(): { policy: InlineIoPolicy; clock: { now: number } } {
+  const clock = { now: 0 };
+  const policy = new InlineIoPolicy({ slowCallMs: 2, minCoolDownMs: 100, maxCoolDownMs: 350, maxInlineBytes: 1000, now: () => clock.now });
+  return { policy, clock };
+}
+
+t.test('fast calls stay inline; a slow one moves I/O off the loop for the cool-down', async (t) => {
+  const { policy, clock } = clocked();
+  let start = policy.begin(10);
+  t.ok(start >= 0, 'inline at first');
+  clock.now += 1;
+  policy.done(start);
+  start = policy.begin(10);
+  t.ok(start >= 0, 'still inline after a fast call');
+  clock.now += 5;
+  policy.done(start);
+  t.equal(policy.slowCalls, 1);
+  t.equal(policy.begin(10), -1, 'threadpool right after a slow call');
+  clock.now += 99;
+  t.equal(policy.begin(10), -1, 'threadpool until the cool-down ends');
+  clock.now += 1;
+  t.ok(policy.begin(10) >= 0, 'inline again after 100 ms');
+});
+
+t.test('the cool-down doubles while calls stay slow, is capped, and resets after a fast call', async (t) => {
+  const { policy, clock } = clocked();
+  const slowCall = (): number => {
+    const s = policy.begin(1);
+    clock.now += 3;
+    policy.done(s);
+    return clock.now;
+  };
+  const coolDown = (): number => {
+    const from = clock.now;
+    while (policy.begin(1) < 0) clock.now += 1;
+    return clock.now - from;
+  };
+  slowCall();
+  t.equal(coolDown(), 100);
+  slowCall();
+  t.equal(coolDown(), 200);
+  slowCall();
+  t.equal(coolDown(), 350, 'capped at maxCoolDownMs');
+  const s = policy.begin(1);
+  policy.done(s);
+  slowCall();
+  t.equal(coolDown(), 100, 'a fast call resets it');
+});
+
+t.test('large calls always use the threadpool', async (t) => {
+  const { policy } = clocked();
+  t.equal(policy.begin(1001), -1);
+  t.ok(policy.begin(1000) >= 0);
+});
+
+t.test('NodeFileSystem writes and reads the same bytes inline and on the threadpool', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'samsa-inline-io-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const clock = { now: 0 };
+  const policy = new InlineIoPolicy({ slowCallMs: 2, minCoolDownMs: 1000, maxInlineBytes: 64, now: () => clock.now });
+  const fs = new NodeFileSystem(policy);
+  const f = await fs.openFile(join(dir, 'a.log'));
+  const small = [Buffer.from('inline-'), Buffer.from('write|')];
+  const big = Buffer.alloc(200, 0x61);
+  await f.writev(small, 0);
+  await f.writev([big], 13);
+  const expected = Buffer.concat([...small, big]);
+  t.same(await readFile(join(dir, 'a.log')), expected, 'file holds both writes');
+
+  const inlineRead = Buffer.alloc(13);
+  t.equal(await f.read(inlineRead, 0, 13, 0), 13);
+  t.equal(inlineRead.toString(), 'inline-write|');
+  const poolRead = Buffer.alloc(200);
+  t.equal(await f.read(poolRead, 0, 200, 13), 200, 'a read over maxInlineBytes goes to the threadpool');
+  t.same(poolRead, big);
+  const pastEnd = Buffer.alloc(50);
+  t.equal(await f.read(pastEnd, 0, 50, 200), 13, 'a read past the end returns what exists');
+  t.equal(policy.slowCalls, 0);
+  await f.close();
+});
+
+t.test('an inline call that fails still reports to the policy and rejects', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'samsa-inline-io-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const clock = { now: 0 };
+  const policy = new InlineIoPolicy({ now: () => clock.now });
+  const fs = new NodeFileSystem(policy);
+  const f = await fs.openFile(join(dir, 'b.log'));
+  await f.close();
+  await t.rejects(f.writev([Buffer.from('x')], 0), { code: 'EBADF' }, 'write on a closed file fails cleanly');
+  await t.rejects(f.read(Buffer.alloc(1), 0, 1, 0), { code: 'EBADF' });
+  t.equal(policy.slowCalls, 0);
+});

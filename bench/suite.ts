@@ -9,7 +9,8 @@
  * measures, in this order:
  *
  *   1. start-up: spawn to the first successful Metadata response (polled from spawn on), and the
- *      resident set when idle right after;
+ *      resident set when idle right after; then an untimed warm-up load (300,000 x 100-byte and
+ *      30,000 x 1,000-byte records produced and consumed, a group read, 500 round trips);
  *   2. produce 2,000,000 x 100-byte and 200,000 x 1,000-byte records to 6-partition topics, each
  *      with acks=1 and acks=all (batch.size 65536, linger.ms 5, no compression, unthrottled);
  *   3. consume both acks=1 topics from the beginning, with assign() (no group) and as a group
@@ -44,10 +45,13 @@ interface Sizes {
   large: number;
   roundTrips: number;
   runs: number;
+  /** Untimed warm-up load: records of 100 bytes (a tenth as many of 1,000 bytes), round trips. */
+  warmUpRecords: number;
+  warmUpRoundTrips: number;
 }
 
-const FULL: Sizes = { small: 2_000_000, large: 200_000, roundTrips: 10_000, runs: 3 };
-const QUICK: Sizes = { small: 20_000, large: 2_000, roundTrips: 200, runs: 1 };
+const FULL: Sizes = { small: 2_000_000, large: 200_000, roundTrips: 10_000, runs: 3, warmUpRecords: 300_000, warmUpRoundTrips: 500 };
+const QUICK: Sizes = { small: 20_000, large: 2_000, roundTrips: 200, runs: 1, warmUpRecords: 2_000, warmUpRoundTrips: 20 };
 const PARTITIONS = 6;
 
 interface ProduceSpec {
@@ -160,6 +164,24 @@ interface RunResult {
   exitCode: number | null;
 }
 
+/**
+ * A short untimed load through every path the phases use (produce with both acks and record
+ * sizes, fetch with and without a group, round trips), so the measured phases see the steady
+ * state of a running broker (a JVM broker's JIT warms up the same way), not its first requests.
+ */
+async function warmUp(bootstrap: string, sizes: Sizes, topicOf: (key: string) => string): Promise<void> {
+  for (const [recordSize, acks, n] of [
+    [100, '1', sizes.warmUpRecords],
+    [1000, 'all', Math.ceil(sizes.warmUpRecords / 10)],
+  ] as const) {
+    const topic = topicOf(`warm-up-${recordSize}`);
+    await runProducer({ bootstrap, topic, numRecords: n, recordSize, acks, lingerMs: 5, batchSize: 65536, compression: 'none', partitions: PARTITIONS, throughput: -1 });
+    await runConsumer({ bootstrap, topic, numRecords: n });
+  }
+  await runConsumer({ bootstrap, topic: topicOf('warm-up-100'), numRecords: sizes.warmUpRecords, group: topicOf('warm-up-group') });
+  await runEndToEnd({ bootstrap, topic: topicOf('warm-up-e2e'), numRecords: sizes.warmUpRoundTrips, recordSize: 100, acks: '1' });
+}
+
 async function runOnce(run: number, sizes: Sizes, external: { bootstrap: string; pid: number | null } | null): Promise<RunResult> {
   const broker = external === null ? await BenchBroker.start() : null;
   const bootstrap = broker?.bootstrap ?? external!.bootstrap;
@@ -176,6 +198,10 @@ async function runOnce(run: number, sizes: Sizes, external: { bootstrap: string;
     const windows: Array<[Phase<unknown>, number, number]> = [];
     const tag = `${Date.now().toString(36)}-${run}`;
     const topicOf = (key: string): string => `bench-${key}-${tag}`;
+
+    const warmUpStarted = performance.now();
+    await warmUp(bootstrap, sizes, topicOf);
+    console.log(`  warm-up: ${fmt((performance.now() - warmUpStarted) / 1000, 1)} s (not measured)`);
 
     const produce = new Map<string, Phase<ProducerResult>>();
     for (const p of PRODUCE) {
@@ -315,6 +341,8 @@ function report(runs: RunResult[], sizes: Sizes, opts: { quick: boolean; externa
   out.push('');
   out.push(
     `${opts.external ? 'Broker: the one given with --bootstrap.' : 'Broker: a fresh `bin/samsa start` per run, default settings, empty temporary data dir.'} ` +
+      `Each run first sends an untimed warm-up load (${sizes.warmUpRecords.toLocaleString('en-US')} × 100-byte and ${Math.ceil(sizes.warmUpRecords / 10).toLocaleString('en-US')} × 1,000-byte records produced and read back, ` +
+      `a group read, ${sizes.warmUpRoundTrips} round trips), so the phases measure a running broker's steady state rather than code that is still being compiled. ` +
       `Medians of ${runs.length} run(s); the suite took ${fmt(opts.minutes, 1)} minutes. MB = 2^20 bytes. ` +
       `Broker CPU is user + system time of the broker process from /proc/<pid>/stat between the first record sent (or fetch started) and the last one delivered (or consumed).`,
   );

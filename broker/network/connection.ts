@@ -69,12 +69,17 @@ export class Connection implements ConnectionInfo {
     private readonly dispatcher: RequestDispatcher,
     private readonly opts: ConnectionOptions,
     private readonly onClose: (c: Connection) => void,
+    /** Read the socket's 'data' events (else the owner calls onBytes from a read buffer). */
+    streamReads = true,
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.localPort = socket.localPort ?? 0;
     this.decoder = new FrameDecoder(opts.maxFrameBytes);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (streamReads) {
+      socket.on('data', (chunk: Buffer) => this.onBytes(chunk, false));
+      socket.resume();
+    }
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => {
       // Resets from clients going away are routine; 'close' follows and cleans up.
@@ -90,10 +95,11 @@ export class Connection implements ConnectionInfo {
     return this.slots.length;
   }
 
-  private onData(chunk: Buffer): void {
+  /** Bytes read from the socket; `transient`: their memory is reused once this returns. */
+  onBytes(chunk: Buffer, transient: boolean): void {
     if (this.closing || this.draining) return;
     try {
-      this.decoder.push(chunk, (frame) => this.onFrame(frame));
+      this.decoder.push(chunk, (frame) => this.onFrame(frame), transient);
     } catch (e) {
       if (e instanceof FrameTooLargeError) {
         this.opts.log('warn', `connection ${this.remoteAddress}: ${e.message}; closing`);

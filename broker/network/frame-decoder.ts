@@ -1,8 +1,13 @@
 /**
  * Splits a TCP byte stream into Kafka frames: a 4-byte big-endian size, then that many bytes.
- * A frame wholly inside one chunk is handed out as a view (no copy); one spanning chunks is
- * assembled once into a buffer of exactly its size. The size is checked against the limit
- * (`socket.request.max.bytes`) before anything is allocated for it.
+ *
+ * Chunks come either from the stream (a fresh buffer per read, which frames may keep as views) or
+ * from a read buffer that the next read overwrites ("transient"), whose frames must be copied out.
+ * Either way a frame is copied at most once: one wholly inside a transient chunk is copied to a
+ * buffer of its size, and one spanning chunks is filled in place as its bytes arrive. A frame over
+ * PREALLOCATE_LIMIT is instead kept as the pieces received and joined at its end, so a client that
+ * sends only a large size holds no more memory than it has sent. The size is checked against the
+ * limit (`socket.request.max.bytes`) before anything is allocated for it.
  */
 export class FrameTooLargeError extends Error {
   constructor(readonly size: number, readonly limit: number) {
@@ -11,84 +16,82 @@ export class FrameTooLargeError extends Error {
   }
 }
 
+/** Frames up to this size get their whole buffer as soon as their size is known. */
+export const PREALLOCATE_LIMIT = 1 << 20;
+
 export class FrameDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private nextSize = -1;
+  /** A size prefix split across chunks. */
+  private readonly sizeBytes = Buffer.alloc(4);
+  private sizeFill = 0;
+  /** The frame being received: its size, and either its buffer or (large frames) its pieces. */
+  private frameSize = -1;
+  private frame: Buffer | null = null;
+  private pieces: Buffer[] = [];
+  private frameFill = 0;
 
   constructor(private readonly maxFrameBytes: number) {}
 
   /** Bytes held waiting for the rest of a frame. */
   get pendingBytes(): number {
-    return this.buffered;
+    return this.sizeFill + this.frameFill;
   }
 
-  /** Feeds one chunk; calls `onFrame` for every complete frame. Throws FrameTooLargeError. */
-  push(chunk: Buffer, onFrame: (frame: Buffer) => void): void {
-    if (this.buffered === 0) {
-      // Fast path: parse frames straight out of the chunk.
-      let pos = 0;
-      while (chunk.length - pos >= 4) {
-        const size = chunk.readInt32BE(pos);
-        this.check(size);
-        if (chunk.length - pos - 4 < size) break;
-        onFrame(chunk.subarray(pos + 4, pos + 4 + size));
-        pos += 4 + size;
+  /**
+   * Feeds one chunk; calls `onFrame` for every complete frame. `transient`: the chunk's memory is
+   * reused after this call, so nothing may keep a view of it. Throws FrameTooLargeError.
+   */
+  push(chunk: Buffer, onFrame: (frame: Buffer) => void, transient = false): void {
+    const end = chunk.length;
+    let pos = 0;
+    while (pos < end) {
+      if (this.frameSize >= 0) {
+        pos = this.fill(chunk, pos, onFrame, transient);
+        continue;
       }
-      if (pos === chunk.length) return;
-      chunk = chunk.subarray(pos);
+      let size: number;
+      if (this.sizeFill === 0 && end - pos >= 4) {
+        size = chunk.readInt32BE(pos);
+        pos += 4;
+      } else {
+        const n = Math.min(4 - this.sizeFill, end - pos);
+        chunk.copy(this.sizeBytes, this.sizeFill, pos, pos + n);
+        this.sizeFill += n;
+        pos += n;
+        if (this.sizeFill < 4) return;
+        this.sizeFill = 0;
+        size = this.sizeBytes.readInt32BE(0);
+      }
+      if (size < 0 || size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
+      if (end - pos >= size) {
+        const view = chunk.subarray(pos, pos + size);
+        pos += size;
+        onFrame(transient ? Buffer.from(view) : view);
+      } else {
+        this.frameSize = size;
+        this.frameFill = 0;
+        if (size <= PREALLOCATE_LIMIT) this.frame = Buffer.allocUnsafe(size);
+      }
     }
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    this.drain(onFrame);
   }
 
-  private check(size: number): void {
-    if (size < 0 || size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
-  }
-
-  private drain(onFrame: (frame: Buffer) => void): void {
-    for (;;) {
-      if (this.nextSize < 0) {
-        if (this.buffered < 4) return;
-        const header = this.take(4);
-        const size = header.readInt32BE(0);
-        this.check(size);
-        this.nextSize = size;
-      }
-      if (this.buffered < this.nextSize) return;
-      const frame = this.take(this.nextSize);
-      this.nextSize = -1;
+  /** Adds bytes of `chunk` from `pos` to the frame being received; returns the new position. */
+  private fill(chunk: Buffer, pos: number, onFrame: (frame: Buffer) => void, transient: boolean): number {
+    const n = Math.min(this.frameSize - this.frameFill, chunk.length - pos);
+    if (this.frame !== null) chunk.copy(this.frame, this.frameFill, pos, pos + n);
+    else {
+      const piece = chunk.subarray(pos, pos + n);
+      this.pieces.push(transient ? Buffer.from(piece) : piece);
+    }
+    this.frameFill += n;
+    if (this.frameFill === this.frameSize) {
+      // Rare (frames over PREALLOCATE_LIMIT), so the join is not on the common path.
+      const frame = this.frame ?? Buffer.concat(this.pieces, this.frameSize);
+      this.frame = null;
+      this.pieces = [];
+      this.frameSize = -1;
+      this.frameFill = 0;
       onFrame(frame);
     }
-  }
-
-  /** Removes n bytes from the front: a view when they sit in one chunk, else one exact copy. */
-  private take(n: number): Buffer {
-    const first = this.chunks[0]!;
-    if (first.length >= n) {
-      const out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      this.buffered -= n;
-      return out;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const c = this.chunks[0]!;
-      const want = n - filled;
-      if (c.length <= want) {
-        c.copy(out, filled);
-        filled += c.length;
-        this.chunks.shift();
-      } else {
-        c.copy(out, filled, 0, want);
-        this.chunks[0] = c.subarray(want);
-        filled += want;
-      }
-    }
-    this.buffered -= n;
-    return out;
+    return pos + n;
   }
 }

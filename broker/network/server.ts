@@ -4,11 +4,16 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Connection, type ConnectionOptions, type RequestDispatcher } from './connection.js';
+import { adoptWithReadBuffer } from './read-buffer-socket.js';
+
+/** One read buffer for every connection: each read is parsed (and its frames copied out) before the next. */
+const READ_BUFFER_BYTES = 256 * 1024;
 
 export class SocketServer {
   private server: Server | null = null;
   private readonly connections = new Set<Connection>();
   private nextId = 1;
+  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
 
   constructor(
     private readonly dispatcher: RequestDispatcher,
@@ -17,7 +22,7 @@ export class SocketServer {
 
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
     return new Promise((resolve, reject) => {
-      const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+      const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
       server.maxConnections = this.opts.maxConnections;
       server.once('error', reject);
       server.listen({ host, port, backlog: 1024 }, () => {
@@ -31,8 +36,15 @@ export class SocketServer {
     });
   }
 
-  private accept(socket: Socket): void {
-    const conn = new Connection(this.nextId++, socket, this.dispatcher, this.opts, (c) => this.connections.delete(c));
+  private accept(accepted: Socket): void {
+    // Counted here: a connection moved to a read-buffer socket no longer counts in Node's server.
+    if (this.connections.size >= this.opts.maxConnections) {
+      accepted.destroy();
+      return;
+    }
+    let conn: Connection | null = null;
+    const adopted = adoptWithReadBuffer(accepted, this.readBuffer, (bytes) => conn?.onBytes(bytes, true));
+    conn = new Connection(this.nextId++, adopted ?? accepted, this.dispatcher, this.opts, (c) => this.connections.delete(c), adopted === null);
     this.connections.add(conn);
   }
 

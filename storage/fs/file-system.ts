@@ -38,14 +38,17 @@ export interface FileSystem {
  * libuv's threadpool. A write into the page cache, or a read of data still cached, takes a few
  * microseconds; handing it to the threadpool costs more than that in thread wake-ups, locks and
  * promise machinery (most of the broker's system time under produce load went there). But a call
- * that blocks — writeback throttling, a read that misses the page cache — would stall every
- * connection, so one slow call sends I/O to the threadpool for a cool-down period, doubled while
- * calls keep being slow.
+ * that blocks (writeback throttling, a read that misses the page cache) stalls every connection,
+ * so two slow calls within a second send I/O to the threadpool for a cool-down, doubled when the
+ * calls are slow again soon after it. One slow call alone does not count: on a busy machine the
+ * loop is sometimes descheduled in the middle of a call, which the threadpool would not avoid.
  */
 export interface InlineIoOptions {
-  /** An inline call slower than this (ms) moves I/O to the threadpool. */
+  /** An inline call slower than this (ms) is slow. */
   slowCallMs?: number;
-  /** First cool-down after a slow call (ms); doubles while calls stay slow, up to maxCoolDownMs. */
+  /** A second slow call within this many ms of the first moves I/O to the threadpool. */
+  strikeWindowMs?: number;
+  /** Cool-down on the threadpool (ms); doubles up to maxCoolDownMs when needed again soon after. */
   minCoolDownMs?: number;
   maxCoolDownMs?: number;
   /** Calls of more bytes always go to the threadpool. */
@@ -55,17 +58,20 @@ export interface InlineIoOptions {
 
 export class InlineIoPolicy {
   readonly slowCallMs: number;
+  readonly strikeWindowMs: number;
   readonly minCoolDownMs: number;
   readonly maxCoolDownMs: number;
   readonly maxInlineBytes: number;
   private readonly now: () => number;
   private threadpoolUntil = 0;
   private coolDownMs: number;
+  private lastSlowAt = -1;
   /** Inline calls that were slow. */
   slowCalls = 0;
 
   constructor(opts: InlineIoOptions = {}) {
     this.slowCallMs = opts.slowCallMs ?? 2;
+    this.strikeWindowMs = opts.strikeWindowMs ?? 1000;
     this.minCoolDownMs = opts.minCoolDownMs ?? 1000;
     this.maxCoolDownMs = opts.maxCoolDownMs ?? 30_000;
     this.maxInlineBytes = opts.maxInlineBytes ?? 4 << 20;
@@ -84,13 +90,14 @@ export class InlineIoPolicy {
   /** Called after every inline call, failed or not, with what `begin` returned. */
   done(startedAt: number): void {
     const end = this.now();
-    if (end - startedAt <= this.slowCallMs) {
-      this.coolDownMs = this.minCoolDownMs;
-      return;
-    }
+    if (end - startedAt <= this.slowCallMs) return;
     this.slowCalls++;
+    const second = this.lastSlowAt >= 0 && end - this.lastSlowAt <= this.strikeWindowMs;
+    this.lastSlowAt = second ? -1 : end;
+    if (!second) return;
+    const soonAfterLast = this.threadpoolUntil > 0 && end - this.threadpoolUntil < this.coolDownMs;
+    this.coolDownMs = soonAfterLast ? Math.min(this.coolDownMs * 2, this.maxCoolDownMs) : this.minCoolDownMs;
     this.threadpoolUntil = end + this.coolDownMs;
-    this.coolDownMs = Math.min(this.coolDownMs * 2, this.maxCoolDownMs);
   }
 }
 

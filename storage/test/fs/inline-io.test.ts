@@ -16,47 +16,55 @@ function clocked(): { policy: InlineIoPolicy; clock: { now: number } } {
   return { policy, clock };
 }
 
-t.test('fast calls stay inline; a slow one moves I/O off the loop for the cool-down', async (t) => {
+/** One inline call that takes `ms`. */
+function call(policy: InlineIoPolicy, clock: { now: number }, ms: number): void {
+  const s = policy.begin(1);
+  if (s < 0) throw new Error('call was not inline');
+  clock.now += ms;
+  policy.done(s);
+}
+
+/** How long (ms) from now until calls are inline again. */
+function coolDown(policy: InlineIoPolicy, clock: { now: number }): number {
+  const from = clock.now;
+  while (policy.begin(1) < 0) clock.now += 1;
+  return clock.now - from;
+}
+
+t.test('fast calls and a lone slow call stay inline; two slow calls within a second do not', async (t) => {
   const { policy, clock } = clocked();
-  let start = policy.begin(10);
-  t.ok(start >= 0, 'inline at first');
-  clock.now += 1;
-  policy.done(start);
-  start = policy.begin(10);
-  t.ok(start >= 0, 'still inline after a fast call');
-  clock.now += 5;
-  policy.done(start);
+  call(policy, clock, 1);
+  call(policy, clock, 5);
   t.equal(policy.slowCalls, 1);
-  t.equal(policy.begin(10), -1, 'threadpool right after a slow call');
+  t.ok(policy.begin(1) >= 0, 'one slow call (a preemption, say) does not switch');
+  clock.now += 1001;
+  call(policy, clock, 5);
+  t.ok(policy.begin(1) >= 0, 'nor does a second one more than a second later');
+  call(policy, clock, 1);
+  call(policy, clock, 5);
+  t.equal(policy.slowCalls, 3);
+  t.equal(policy.begin(1), -1, 'threadpool after the second slow call within the window');
   clock.now += 99;
-  t.equal(policy.begin(10), -1, 'threadpool until the cool-down ends');
+  t.equal(policy.begin(1), -1, 'threadpool until the cool-down ends');
   clock.now += 1;
-  t.ok(policy.begin(10) >= 0, 'inline again after 100 ms');
+  t.ok(policy.begin(1) >= 0, 'inline again after 100 ms');
 });
 
-t.test('the cool-down doubles while calls stay slow, is capped, and resets after a fast call', async (t) => {
+t.test('the cool-down doubles when needed again soon after, is capped, and resets after a quiet spell', async (t) => {
   const { policy, clock } = clocked();
-  const slowCall = (): number => {
-    const s = policy.begin(1);
-    clock.now += 3;
-    policy.done(s);
-    return clock.now;
+  const twoSlow = (): void => {
+    call(policy, clock, 3);
+    call(policy, clock, 3);
   };
-  const coolDown = (): number => {
-    const from = clock.now;
-    while (policy.begin(1) < 0) clock.now += 1;
-    return clock.now - from;
-  };
-  slowCall();
-  t.equal(coolDown(), 100);
-  slowCall();
-  t.equal(coolDown(), 200);
-  slowCall();
-  t.equal(coolDown(), 350, 'capped at maxCoolDownMs');
-  const s = policy.begin(1);
-  policy.done(s);
-  slowCall();
-  t.equal(coolDown(), 100, 'a fast call resets it');
+  twoSlow();
+  t.equal(coolDown(policy, clock), 100, 'the first cool-down');
+  twoSlow();
+  t.equal(coolDown(policy, clock), 200, 'slow again right after: doubled');
+  twoSlow();
+  t.equal(coolDown(policy, clock), 350, 'capped at maxCoolDownMs');
+  clock.now += 400;
+  twoSlow();
+  t.equal(coolDown(policy, clock), 100, 'after a spell longer than the cool-down: back to the minimum');
 });
 
 t.test('large calls always use the threadpool', async (t) => {

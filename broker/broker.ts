@@ -12,6 +12,7 @@ import { Logger } from './logger.js';
 import { SocketServer } from './network/server.js';
 import { ProducerIdManager } from './producer-id-manager.js';
 import { ReplicaManager } from './replica-manager.js';
+import { ReadBufferPool } from './fetch/read-buffer-pool.js';
 import { BrokerRequestDispatcher } from './request-dispatcher.js';
 
 export interface ListenerAddress {
@@ -24,6 +25,8 @@ export class Broker {
   private boundPort = 0;
   private closed = false;
   private readonly shutdown = new AbortController();
+  /** Buffers Fetch reads into, reused once responses are written. */
+  readonly fetchBuffers = new ReadBufferPool();
 
   private constructor(
     readonly config: ServerConfig,

@@ -49,7 +49,7 @@ export class BrokerRequestDispatcher implements RequestDispatcher {
       if (e instanceof ProtocolError) throw this.reject(conn, `decode-${apiKey}`, `malformed ${handler.api.name} v${apiVersion} request: ${e.message}`);
       throw e;
     }
-    const ctx: RequestContext = { broker: this.broker, connection: conn, header, apiVersion };
+    const ctx = new DispatchContext(this.broker, conn, header, apiVersion);
     let result: unknown;
     try {
       result = handler.handle(request, ctx);
@@ -70,21 +70,24 @@ export class BrokerRequestDispatcher implements RequestDispatcher {
     return new CloseConnection(reason);
   }
 
-  private failed(handler: Handler<unknown, unknown>, request: unknown, ctx: RequestContext, e: unknown): DispatchResult {
+  private failed(handler: Handler<unknown, unknown>, request: unknown, ctx: DispatchContext, e: unknown): DispatchResult {
     const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
     this.broker.logger.error(`${handler.api.name} v${ctx.apiVersion} from ${ctx.connection.remoteAddress} failed: ${msg}`);
     return this.respond(handler, ctx, handler.errorResponse(request, ErrorCode.UNKNOWN_SERVER_ERROR, ctx));
   }
 
-  private respond(handler: Handler<unknown, unknown>, ctx: RequestContext, response: unknown): DispatchResult {
-    if (response === NO_RESPONSE) return null;
+  private respond(handler: Handler<unknown, unknown>, ctx: DispatchContext, response: unknown): DispatchResult {
+    if (response === NO_RESPONSE) {
+      ctx.done?.();
+      return null;
+    }
     const w = new Writer(1024);
     const setSize = w.reserveInt32();
     const apiKey = handler.api.key;
     encodeResponseHeader(w, { correlationId: ctx.header.correlationId }, responseHeaderVersion(apiKey, ctx.apiVersion));
     handler.api.encodeResponse(w, response, ctx.apiVersion);
     setSize(w.length - 4);
-    return w.finish();
+    return { buffers: w.finish(), done: ctx.done };
   }
 
   /** KIP-511: an ApiVersions version we do not know is answered in v0 with what we support. */
@@ -94,6 +97,28 @@ export class BrokerRequestDispatcher implements RequestDispatcher {
     encodeResponseHeader(w, { correlationId }, 0);
     encodeApiVersionsResponse(w, apiVersionsError(ErrorCode.UNSUPPORTED_VERSION), 0);
     setSize(w.length - 4);
-    return w.finish();
+    return { buffers: w.finish(), done: null };
+  }
+}
+
+class DispatchContext implements RequestContext {
+  /** What to run once the response is written or dropped; null when nothing was registered. */
+  done: (() => void) | null = null;
+  private readonly afterResponseFns: Array<() => void> = [];
+
+  constructor(
+    readonly broker: Broker,
+    readonly connection: ConnectionInfo,
+    readonly header: RequestHeader,
+    readonly apiVersion: number,
+  ) {}
+
+  afterResponse(fn: () => void): void {
+    this.afterResponseFns.push(fn);
+    // Runs once, however many of the connection's paths report the response finished.
+    this.done ??= () => {
+      const fns = this.afterResponseFns.splice(0);
+      for (const f of fns) f();
+    };
   }
 }

@@ -91,6 +91,7 @@ async function readPartitions(
   req: FetchRequest,
   ctx: RequestContext,
   maxBytes: number,
+  allocate: (size: number) => Buffer,
 ): Promise<{ reads: PartitionRead[]; bytes: number; partitions: Partition[]; failed: boolean }> {
   const rm = ctx.broker.replicaManager;
   const readCommitted = req.isolationLevel === READ_COMMITTED;
@@ -127,7 +128,7 @@ async function readPartitions(
     }
     const upper = readCommitted ? log.lastStableOffset : log.highWatermark;
     if (offset >= upper || budget <= 0 || sp.maxBytes <= 0) continue;
-    const result = await log.read(offset, Math.min(sp.maxBytes, budget), { minOneBatch: total === 0, upperBound: upper });
+    const result = await log.read(offset, Math.min(sp.maxBytes, budget), { minOneBatch: total === 0, upperBound: upper, allocate });
     let bytes = 0;
     for (const b of result.records) bytes += b.length;
     if (bytes > 0) {
@@ -208,10 +209,20 @@ async function handle(req: FetchRequest, ctx: RequestContext): Promise<FetchResp
   }
 
   const maxBytes = v >= 3 ? req.maxBytes : 0x7fffffff;
-  let result = await readPartitions(wanted, req, ctx, maxBytes);
+  // Every buffer read into goes back to the pool once the response is written, including those
+  // of a read that a long poll replaces.
+  const pool = broker.fetchBuffers;
+  const borrowed: Buffer[] = [];
+  const allocate = (size: number): Buffer => {
+    const buf = pool.take(size);
+    if (borrowed.length === 0) ctx.afterResponse(() => borrowed.forEach((b) => pool.give(b)));
+    borrowed.push(buf);
+    return buf;
+  };
+  let result = await readPartitions(wanted, req, ctx, maxBytes, allocate);
   if (result.bytes < req.minBytes && !result.failed && req.maxWaitMs > 0) {
     await waitForAppends(result.partitions, req.minBytes - result.bytes, req.maxWaitMs, broker.shutdownSignal);
-    result = await readPartitions(wanted, req, ctx, maxBytes);
+    result = await readPartitions(wanted, req, ctx, maxBytes, allocate);
   }
 
   let reads = result.reads;

@@ -16,6 +16,8 @@ export interface RequestContext {
   readonly connection: ConnectionInfo;
   readonly header: RequestHeader;
   readonly apiVersion: number;
+  /** Runs `fn` once the response is written or dropped (to reuse buffers it holds). */
+  afterResponse(fn: () => void): void;
 }
 
 export interface Handler<Req, Resp> {

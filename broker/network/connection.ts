@@ -10,8 +10,15 @@
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 
-/** What the dispatcher returns for a frame: response bytes, nothing (acks=0), or a fatal error. */
-export type DispatchResult = Buffer[] | null;
+/** A response's bytes, and what to do once they are written (or will never be). */
+export interface Response {
+  readonly buffers: Buffer[];
+  /** Called once the bytes are in the kernel, or when they will never be sent (connection gone). */
+  readonly done: (() => void) | null;
+}
+
+/** What the dispatcher returns for a frame: a response, or nothing (acks=0). */
+export type DispatchResult = Response | null;
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -132,6 +139,8 @@ export class Connection implements ConnectionInfo {
   }
 
   private complete(slot: Slot, response: DispatchResult, error: unknown): void {
+    // Closed meanwhile: the slot queue is gone and this response will never be written.
+    if (this.closing) response?.done?.();
     slot.done = true;
     slot.response = response;
     if (error !== null) {
@@ -158,9 +167,18 @@ export class Connection implements ConnectionInfo {
         this.close();
         return;
       }
-      if (slot.response !== null && !this.closing) {
-        for (const b of slot.response) this.socket.write(b);
+      const response = slot.response;
+      if (response === null) continue;
+      if (this.closing) {
+        response.done?.();
+        continue;
       }
+      const last = response.buffers.length - 1;
+      for (let i = 0; i < last; i++) this.socket.write(response.buffers[i]!);
+      // Node calls back once the bytes are written, and also (with an error) if the socket is
+      // destroyed first; either way nothing reads the buffers any more.
+      if (last >= 0) this.socket.write(response.buffers[last]!, response.done ?? undefined);
+      else response.done?.();
     }
     this.socket.uncork();
     if (this.socket.writableNeedDrain && !this.readPausedForWrites) {
@@ -191,6 +209,7 @@ export class Connection implements ConnectionInfo {
   close(): void {
     if (this.closing) return;
     this.closing = true;
+    for (const slot of this.slots) slot.response?.done?.();
     this.slots.length = 0;
     this.socket.end();
     // A peer that never reads our FIN must not hold the socket open forever.

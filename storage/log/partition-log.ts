@@ -85,6 +85,11 @@ export interface ReadOptions {
   minOneBatch: boolean;
   /** Batches at or beyond this offset are not returned (high watermark or last stable offset). */
   upperBound: number;
+  /**
+   * Makes the buffers data is read into (at least the size asked; the result's records are views
+   * of them). The caller owns them afterwards, including any not used in the result.
+   */
+  allocate?: (size: number) => Buffer;
 }
 
 export interface ReadResult {
@@ -520,7 +525,8 @@ export class PartitionLog {
     const file = await seg.open();
     const available = seg.writtenSize - position;
     let want = Math.min(available, Math.max(maxBytes, WALK_HEADER));
-    let buf = Buffer.allocUnsafe(want);
+    const allocate = opts.allocate ?? Buffer.allocUnsafe;
+    let buf = allocate(want);
     let n = await file.read(buf, 0, want, position);
     if (n < WALK_HEADER) return null;
     const firstBase = Number(buf.readBigInt64BE(0));
@@ -532,7 +538,7 @@ export class PartitionLog {
       // The first batch alone is larger than maxBytes (KIP-74): return it whole when allowed.
       if (!opts.minOneBatch || firstSize > available) return { records: [] };
       want = firstSize;
-      buf = Buffer.allocUnsafe(want);
+      buf = allocate(want);
       n = await file.read(buf, 0, want, position);
     }
     // Trim to whole batches below the upper bound.

@@ -1,0 +1,48 @@
+/**
+ * ReadBufferPool: sizes round up to a power of two between 64 KiB and 1 MiB, buffers come back for
+ * reuse, one returned twice or not made by the pool is never handed out again, and idle memory is
+ * bounded.
+ */
+import t from 'tap';
+import { ReadBufferPool } from '../fetch/read-buffer-pool.js';
+
+t.test('sizes round up to their class; others are plain allocations', async (t) => {
+  const pool = new ReadBufferPool();
+  t.equal(pool.take(64 << 10).length, 64 << 10);
+  t.equal(pool.take((64 << 10) + 1).length, 128 << 10);
+  t.equal(pool.take(1 << 20).length, 1 << 20);
+  t.equal(pool.take(1000).length, 1000, 'small: exact size, not pooled');
+  t.equal(pool.take((1 << 20) + 1).length, (1 << 20) + 1, 'large: exact size, not pooled');
+});
+
+t.test('a returned buffer is reused for the same class only', async (t) => {
+  const pool = new ReadBufferPool();
+  const a = pool.take(100_000);
+  pool.give(a);
+  t.equal(pool.idleSize, 128 << 10);
+  t.not(pool.take(65_536), a, 'another class gets its own buffer');
+  t.equal(pool.take(120_000), a, 'the same class reuses it');
+  t.equal(pool.idleSize, 0);
+});
+
+t.test('double returns and foreign buffers are ignored', async (t) => {
+  const pool = new ReadBufferPool();
+  const a = pool.take(200_000);
+  pool.give(a);
+  pool.give(a);
+  t.equal(pool.idleSize, 256 << 10, 'counted once');
+  const first = pool.take(200_000);
+  const second = pool.take(200_000);
+  t.equal(first, a);
+  t.not(second, a, 'never handed out twice');
+  pool.give(Buffer.allocUnsafe(256 << 10));
+  pool.give(pool.take(1000));
+  t.equal(pool.idleSize, 0, 'buffers the pool did not make are not kept');
+});
+
+t.test('idle memory is bounded', async (t) => {
+  const pool = new ReadBufferPool(2 << 20);
+  const bufs = [pool.take(1 << 20), pool.take(1 << 20), pool.take(1 << 20)];
+  for (const b of bufs) pool.give(b);
+  t.equal(pool.idleSize, 2 << 20, 'the third is left to the garbage collector');
+});

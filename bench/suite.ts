@@ -9,8 +9,9 @@
  * measures, in this order:
  *
  *   1. start-up: spawn to the first successful Metadata response (polled from spawn on), and the
- *      resident set when idle right after; then an untimed warm-up load (300,000 x 100-byte and
- *      30,000 x 1,000-byte records produced and consumed, a group read, 500 round trips);
+ *      resident set when idle right after; then an untimed warm-up load (1,000,000 x 100-byte and
+ *      100,000 x 1,000-byte records produced and consumed, a group read, 1,000 round trips: about
+ *      what V8 needs to have compiled the data path with its optimizing compiler);
  *   2. produce 2,000,000 x 100-byte and 200,000 x 1,000-byte records to 6-partition topics, each
  *      with acks=1 and acks=all (batch.size 65536, linger.ms 5, no compression, unthrottled);
  *   3. consume both acks=1 topics from the beginning, with assign() (no group) and as a group
@@ -50,7 +51,7 @@ interface Sizes {
   warmUpRoundTrips: number;
 }
 
-const FULL: Sizes = { small: 2_000_000, large: 200_000, roundTrips: 10_000, runs: 3, warmUpRecords: 300_000, warmUpRoundTrips: 500 };
+const FULL: Sizes = { small: 2_000_000, large: 200_000, roundTrips: 10_000, runs: 3, warmUpRecords: 1_000_000, warmUpRoundTrips: 1_000 };
 const QUICK: Sizes = { small: 20_000, large: 2_000, roundTrips: 200, runs: 1, warmUpRecords: 2_000, warmUpRoundTrips: 20 };
 const PARTITIONS = 6;
 

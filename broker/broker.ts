@@ -12,7 +12,7 @@ import { Logger } from './logger.js';
 import { SocketServer } from './network/server.js';
 import { ProducerIdManager } from './producer-id-manager.js';
 import { ReplicaManager } from './replica-manager.js';
-import { ReadBufferPool } from './fetch/read-buffer-pool.js';
+import { BufferPool } from './buffer-pool.js';
 import { BrokerRequestDispatcher } from './request-dispatcher.js';
 
 export interface ListenerAddress {
@@ -25,8 +25,8 @@ export class Broker {
   private boundPort = 0;
   private closed = false;
   private readonly shutdown = new AbortController();
-  /** Buffers Fetch reads into, reused once responses are written. */
-  readonly fetchBuffers = new ReadBufferPool();
+  /** Request frames and Fetch read buffers, reused once their responses are written. */
+  readonly buffers = new BufferPool();
 
   private constructor(
     readonly config: ServerConfig,
@@ -58,6 +58,7 @@ export class Broker {
     const server = new SocketServer(new BrokerRequestDispatcher(broker), {
       maxFrameBytes: config.socketRequestMaxBytes,
       maxInFlight: 100,
+      allocateFrame: (size) => broker.buffers.take(size),
       maxConnections: 10_000,
       log: (level, msg) => logger.log(level, msg),
     });

@@ -49,7 +49,7 @@ export class BrokerRequestDispatcher implements RequestDispatcher {
       if (e instanceof ProtocolError) throw this.reject(conn, `decode-${apiKey}`, `malformed ${handler.api.name} v${apiVersion} request: ${e.message}`);
       throw e;
     }
-    const ctx = new DispatchContext(this.broker, conn, header, apiVersion);
+    const ctx = new DispatchContext(this.broker, conn, header, apiVersion, frame);
     let result: unknown;
     try {
       result = handler.handle(request, ctx);
@@ -111,6 +111,7 @@ class DispatchContext implements RequestContext {
     readonly connection: ConnectionInfo,
     readonly header: RequestHeader,
     readonly apiVersion: number,
+    readonly frame: Buffer,
   ) {}
 
   afterResponse(fn: () => void): void {

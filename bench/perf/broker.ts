@@ -4,7 +4,7 @@
  * the pid for /proc metrics. bin/samsa runs the broker in its own process, so the child's pid is
  * the broker's.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,9 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { repoRoot } from '../../compat-tests/harness/samsa-process.js';
 import { timeToFirstMetadata } from './process-metrics.js';
 
-
-export 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -126,5 +124,8 @@ export class BenchBroker {
       clearTimeout(timer);
     }
     rmSync(this.dataDir, { recursive: true, force: true });
+    // Write out what the file system still owes (block frees of gigabytes of deleted segments),
+    // so the next broker's start-up is not measured against that background work.
+    spawnSync('sync', { stdio: 'ignore' });
   }
 }

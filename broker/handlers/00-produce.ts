@@ -72,6 +72,10 @@ async function handle(req: ProduceRequest, ctx: RequestContext): Promise<Handler
   }
 
   const results = await Promise.all(pending);
+  // Every append has been written (or has failed): the log no longer holds views of the frame's
+  // batches, and nothing else keeps any, so its buffer can be reused once the response is out.
+  // (Not on a rejection above: appends of other partitions might still be in flight.)
+  ctx.afterResponse(() => ctx.broker.buffers.give(ctx.frame));
   if (req.acks === 0) {
     for (const r of results) {
       if (r.errorCode !== ErrorCode.NONE) {

@@ -211,7 +211,7 @@ async function handle(req: FetchRequest, ctx: RequestContext): Promise<FetchResp
   const maxBytes = v >= 3 ? req.maxBytes : 0x7fffffff;
   // Every buffer read into goes back to the pool once the response is written, including those
   // of a read that a long poll replaces.
-  const pool = broker.fetchBuffers;
+  const pool = broker.buffers;
   const borrowed: Buffer[] = [];
   const allocate = (size: number): Buffer => {
     const buf = pool.take(size);

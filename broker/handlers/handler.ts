@@ -16,6 +16,8 @@ export interface RequestContext {
   readonly connection: ConnectionInfo;
   readonly header: RequestHeader;
   readonly apiVersion: number;
+  /** The request's bytes; the decoded request's byte fields are views of it. */
+  readonly frame: Buffer;
   /** Runs `fn` once the response is written or dropped (to reuse buffers it holds). */
   afterResponse(fn: () => void): void;
 }

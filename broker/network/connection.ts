@@ -53,6 +53,8 @@ interface Slot {
 export interface ConnectionOptions {
   maxFrameBytes: number;
   maxInFlight: number;
+  /** Makes frame buffers (at least the size asked); plain allocations when absent. */
+  allocateFrame?: (size: number) => Buffer;
   log: (level: 'info' | 'warn', msg: string) => void;
 }
 
@@ -81,7 +83,7 @@ export class Connection implements ConnectionInfo {
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.localPort = socket.localPort ?? 0;
-    this.decoder = new FrameDecoder(opts.maxFrameBytes);
+    this.decoder = new FrameDecoder(opts.maxFrameBytes, opts.allocateFrame);
     socket.setNoDelay(true);
     if (streamReads) {
       socket.on('data', (chunk: Buffer) => this.onBytes(chunk, false));

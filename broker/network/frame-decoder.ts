@@ -29,7 +29,11 @@ export class FrameDecoder {
   private pieces: Buffer[] = [];
   private frameFill = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(
+    private readonly maxFrameBytes: number,
+    /** Makes the buffer a frame is copied into (at least the size asked). */
+    private readonly allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+  ) {}
 
   /** Bytes held waiting for the rest of a frame. */
   get pendingBytes(): number {
@@ -65,13 +69,19 @@ export class FrameDecoder {
       if (end - pos >= size) {
         const view = chunk.subarray(pos, pos + size);
         pos += size;
-        onFrame(transient ? Buffer.from(view) : view);
+        onFrame(transient ? this.copy(view) : view);
       } else {
         this.frameSize = size;
         this.frameFill = 0;
-        if (size <= PREALLOCATE_LIMIT) this.frame = Buffer.allocUnsafe(size);
+        if (size <= PREALLOCATE_LIMIT) this.frame = this.allocate(size).subarray(0, size);
       }
     }
+  }
+
+  private copy(view: Buffer): Buffer {
+    const out = this.allocate(view.length).subarray(0, view.length);
+    view.copy(out);
+    return out;
   }
 
   /** Adds bytes of `chunk` from `pos` to the frame being received; returns the new position. */

@@ -141,13 +141,15 @@ t.test('idempotent producer', async (t) => {
   }
 });
 
-t.test('consumers fetching at once with different fetch sizes each get exactly the bytes produced', async (t) => {
-  // Fetch reads land in buffers reused once a response is written; concurrent fetches of several
-  // sizes on several connections must never see each other's bytes.
+t.test('producers and consumers at once, with large batches and several fetch sizes, keep every byte', async (t) => {
+  // Request frames and fetch reads land in buffers that are reused once a response is written;
+  // concurrent produce requests and fetches of several sizes, on several connections, must never
+  // see each other's bytes.
   await createTopic('rdk-fetch-sizes', 3);
   const value = (p: number, i: number): string => `${p}/${i}:`.padEnd(500 + ((i * 7919) % 12_000), String.fromCharCode(97 + ((p * 31 + i) % 26)));
   const messages = Array.from({ length: 450 }, (_, i) => ({ ...sent(i % 3, i), value: value(i % 3, i) }));
-  await produce('rdk-fetch-sizes', { 'batch.num.messages': 20 }, messages);
+  // One producer per partition, all at once; batches of 20 records are 10-250 KB.
+  await Promise.all([0, 1, 2].map((p) => produce('rdk-fetch-sizes', { 'batch.num.messages': 20 }, messages.filter((m) => m.partition === p))));
   // librdkafka wants fetch.max.bytes >= message.max.bytes (else the client never becomes ready).
   const fetchSizes: Array<Record<string, number>> = [
     { 'max.partition.fetch.bytes': 70_000, 'fetch.max.bytes': 150_000, 'message.max.bytes': 150_000 },

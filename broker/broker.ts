@@ -58,6 +58,7 @@ export class Broker {
     const server = new SocketServer(new BrokerRequestDispatcher(broker), {
       maxFrameBytes: config.socketRequestMaxBytes,
       maxInFlight: 100,
+      maxInFlightBytes: 4 << 20,
       allocateFrame: (size) => broker.buffers.take(size),
       maxConnections: 10_000,
       log: (level, msg) => logger.log(level, msg),

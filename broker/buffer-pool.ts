@@ -11,7 +11,7 @@
  * Sizes from 16 KiB to 1 MiB are rounded up to a power of two; others are plain allocations the
  * pool never takes back. `give` accepts the buffer or any view of it. A buffer given back twice,
  * or not made here, is ignored rather than handed out twice. At most `maxIdleBytes` wait in the
- * pool; the rest is left to the garbage collector.
+ * pool, the sizes given back most recently first; the rest is left to the garbage collector.
  */
 export const MIN_POOLED = 16 << 10;
 export const MAX_POOLED = 1 << 20;
@@ -49,11 +49,38 @@ export class BufferPool {
   /** Hands a buffer (or a view of one) back; nothing may use its memory afterwards. */
   give(bufOrView: Buffer): void {
     const buf = this.made.get(bufOrView.buffer);
-    if (buf === undefined || this.idle.has(buf) || this.idleBytes + buf.length > this.maxIdleBytes) return;
+    if (buf === undefined || this.idle.has(buf)) return;
     const cls = Math.log2(buf.length / MIN_POOLED);
+    // The load changes (produce frames, then 1 MiB fetch reads): make room by dropping idle
+    // buffers of other sizes, else a full pool of the old sizes would turn every new buffer into
+    // garbage, which V8 collects only after tens of megabytes.
+    while (this.idleBytes + buf.length > this.maxIdleBytes && this.dropIdleOtherThan(cls)) {
+      // dropIdleOtherThan made progress
+    }
+    if (this.idleBytes + buf.length > this.maxIdleBytes) return;
     (this.idleByClass[cls] ??= []).push(buf);
     this.idle.add(buf);
     this.idleBytes += buf.length;
+  }
+
+  /** Drops one idle buffer of the class holding the most idle bytes, other than `keep`. */
+  private dropIdleOtherThan(keep: number): boolean {
+    let victim = -1;
+    let most = 0;
+    for (let c = 0; c < this.idleByClass.length; c++) {
+      const list = this.idleByClass[c];
+      if (c === keep || list === undefined || list.length === 0) continue;
+      const bytes = list.length * list[0]!.length;
+      if (bytes > most) {
+        most = bytes;
+        victim = c;
+      }
+    }
+    if (victim < 0) return false;
+    const dropped = this.idleByClass[victim]!.pop()!;
+    this.idle.delete(dropped);
+    this.idleBytes -= dropped.length;
+    return true;
   }
 
   /** Bytes waiting to be reused. */

@@ -4,8 +4,10 @@
  * Kafka clients match responses by correlation id but most also require them in request order on
  * a connection, so every request takes a slot in a queue and a response leaves only when every
  * earlier slot has. An acks=0 produce completes its slot with no bytes. Bounds: at most
- * `maxInFlight` requests are being handled at once, and reading pauses while the socket's write
- * buffer is over its high-water mark, so a client that does not read cannot grow our memory.
+ * `maxInFlight` requests, and `maxInFlightBytes` of them, are being handled at once (a producer
+ * pipelining acks=all requests behind fsyncs otherwise holds up to 100 frames), and reading
+ * pauses while the socket's write buffer is over its high-water mark, so a client that does not
+ * read cannot grow our memory.
  */
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
@@ -45,6 +47,8 @@ export class CloseConnection extends Error {
 }
 
 interface Slot {
+  /** Size of the request, counted against maxInFlightBytes until answered. */
+  bytes: number;
   done: boolean;
   response: DispatchResult;
   close: string | null;
@@ -53,6 +57,8 @@ interface Slot {
 export interface ConnectionOptions {
   maxFrameBytes: number;
   maxInFlight: number;
+  /** Reading also pauses while this many bytes of requests are being handled (at least one is). */
+  maxInFlightBytes: number;
   /** Makes frame buffers (at least the size asked); plain allocations when absent. */
   allocateFrame?: (size: number) => Buffer;
   log: (level: 'info' | 'warn', msg: string) => void;
@@ -67,6 +73,7 @@ export class Connection implements ConnectionInfo {
   private readonly decoder: FrameDecoder;
   private readonly slots: Slot[] = [];
   private inFlight = 0;
+  private inFlightBytes = 0;
   private closing = false;
   /** Shutting down: no new requests are read; the connection closes once answered. */
   private draining = false;
@@ -121,10 +128,11 @@ export class Connection implements ConnectionInfo {
 
   private onFrame(frame: Buffer): void {
     if (this.closing) return;
-    const slot: Slot = { done: false, response: null, close: null };
+    const slot: Slot = { bytes: frame.length, done: false, response: null, close: null };
     this.slots.push(slot);
     this.inFlight++;
-    if (this.inFlight >= this.opts.maxInFlight) this.socket.pause();
+    this.inFlightBytes += slot.bytes;
+    if (!this.belowInFlightLimits()) this.socket.pause();
     let result: DispatchResult | Promise<DispatchResult>;
     try {
       result = this.dispatcher.dispatch(frame, this);
@@ -152,9 +160,14 @@ export class Connection implements ConnectionInfo {
       }
     }
     this.inFlight--;
+    this.inFlightBytes -= slot.bytes;
     this.flush();
     if (this.draining && this.slots.length === 0) this.close();
-    else if (this.inFlight < this.opts.maxInFlight && !this.readPausedForWrites && !this.closing && !this.draining) this.socket.resume();
+    else if (this.belowInFlightLimits() && !this.readPausedForWrites && !this.closing && !this.draining) this.socket.resume();
+  }
+
+  private belowInFlightLimits(): boolean {
+    return this.inFlight < this.opts.maxInFlight && this.inFlightBytes < this.opts.maxInFlightBytes;
   }
 
   /** Writes every completed response at the head of the queue, in order. */
@@ -192,7 +205,7 @@ export class Connection implements ConnectionInfo {
   private onDrain(): void {
     if (!this.readPausedForWrites) return;
     this.readPausedForWrites = false;
-    if (this.inFlight < this.opts.maxInFlight && !this.closing && !this.draining) this.socket.resume();
+    if (this.belowInFlightLimits() && !this.closing && !this.draining) this.socket.resume();
   }
 
   /** Stops reading requests, answers those already read, then closes (broker shutdown). */

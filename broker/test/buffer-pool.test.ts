@@ -55,3 +55,16 @@ t.test('idle memory is bounded', async (t) => {
   for (const b of bufs) pool.give(b);
   t.equal(pool.idleSize, 2 << 20, 'the third is left to the garbage collector');
 });
+
+t.test('a full pool makes room for the size now being returned', async (t) => {
+  const pool = new BufferPool(1 << 20);
+  const small = Array.from({ length: 8 }, () => pool.take(128 << 10));
+  for (const b of small) pool.give(b);
+  t.equal(pool.idleSize, 1 << 20, 'full of 128 KiB buffers');
+  const big = pool.take(1 << 20);
+  pool.give(big);
+  t.equal(pool.idleSize, 1 << 20);
+  t.equal(pool.take(1 << 20), big, 'the 1 MiB buffer was kept; 128 KiB ones were dropped for it');
+  const again = pool.take(128 << 10);
+  t.notOk(small.includes(again), 'the dropped ones are not handed out');
+});

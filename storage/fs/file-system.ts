@@ -101,8 +101,15 @@ export class InlineIoPolicy {
   }
 }
 
-/** A file read and written inline or on the threadpool as its InlineIoPolicy says (a closed one on the threadpool, for FileHandle's error). */
+/**
+ * A file read and written inline or on the threadpool as its InlineIoPolicy says. Writes go to
+ * the threadpool while the file is being fsynced: a write into a page that is under writeback
+ * waits for that I/O (stable pages), which must not stall the event loop. A closed file uses the
+ * threadpool too, for FileHandle's error.
+ */
 class NodeFile implements StorageFile {
+  private syncsInFlight = 0;
+
   constructor(
     private readonly fh: FileHandle,
     private readonly inline: InlineIoPolicy,
@@ -115,7 +122,7 @@ class NodeFile implements StorageFile {
     for (const b of list) total += b.length;
     // writev may write less than asked (large writes, signals): continue where it stopped.
     for (;;) {
-      const startedAt = this.fh.fd < 0 ? -1 : this.inline.begin(total);
+      const startedAt = this.fh.fd < 0 || this.syncsInFlight > 0 ? -1 : this.inline.begin(total);
       let bytesWritten: number;
       if (startedAt >= 0) {
         try {
@@ -162,8 +169,13 @@ class NodeFile implements StorageFile {
     return done;
   }
 
-  datasync(): Promise<void> {
-    return this.fh.datasync();
+  async datasync(): Promise<void> {
+    this.syncsInFlight++;
+    try {
+      await this.fh.datasync();
+    } finally {
+      this.syncsInFlight--;
+    }
   }
 
   truncate(size: number): Promise<void> {

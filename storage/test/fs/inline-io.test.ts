@@ -111,3 +111,29 @@ t.test('an inline call that fails still reports to the policy and rejects', asyn
   await t.rejects(f.read(Buffer.alloc(1), 0, 1, 0), { code: 'EBADF' });
   t.equal(policy.slowCalls, 0);
 });
+
+t.test('writes to a file being fsynced go to the threadpool', async (t) => {
+  // A write into a page under writeback waits for it; that wait must not be on the event loop.
+  const dir = await mkdtemp(join(tmpdir(), 'samsa-inline-io-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  class CountingPolicy extends InlineIoPolicy {
+    asked = 0;
+    override begin(bytes: number): number {
+      this.asked++;
+      return super.begin(bytes);
+    }
+  }
+  const policy = new CountingPolicy();
+  const fs = new NodeFileSystem(policy);
+  const f = await fs.openFile(join(dir, 'c.log'));
+  await f.writev([Buffer.from('before ')], 0);
+  t.equal(policy.asked, 1, 'a write with no sync in flight may run inline');
+  const syncing = f.datasync();
+  await f.writev([Buffer.from('during ')], 7);
+  t.equal(policy.asked, 1, 'a write during the sync does not even ask');
+  await syncing;
+  await f.writev([Buffer.from('after')], 14);
+  t.equal(policy.asked, 2, 'inline again once the sync is done');
+  t.equal((await readFile(join(dir, 'c.log'))).toString(), 'before during after');
+  await f.close();
+});

@@ -1,4 +1,7 @@
-/** Runs command-line tools for tests: a command to completion, and kcat (a Debian package). */
+/**
+ * Runs command-line tools for tests: a command to completion, and kcat (a Debian package), with
+ * the shapes of kcat's record lines and metadata JSON.
+ */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { repoRoot } from './samsa-process.js';
@@ -41,4 +44,33 @@ export function run(cmd: string, args: string[], input = ''): Promise<RunResult>
 export function kcat(args: string[], input = ''): Promise<RunResult> {
   if (!existsSync(KCAT)) return Promise.reject(new Error(`kcat not found at ${KCAT}: install the system packages with \`make system-deps\``));
   return run(KCAT, args, input);
+}
+
+/** kcat's `-f` format for consumed records: one line each, partition|offset|key|value|headers|timestamp. */
+export const KCAT_RECORD_FORMAT = '%p|%o|%k|%s|%h|%T\n';
+
+export interface KcatRecord {
+  partition: number;
+  offset: number;
+  key: string;
+  value: string;
+  headers: string;
+  timestamp: number;
+}
+
+/** The records of kcat output written with KCAT_RECORD_FORMAT, in output order. */
+export function parseKcatRecords(stdout: string): KcatRecord[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => {
+      const [p, o, k, s, h, ts] = l.split('|');
+      return { partition: Number(p), offset: Number(o), key: k!, value: s!, headers: h!, timestamp: Number(ts) };
+    });
+}
+
+/** What `kcat -L -J` prints. */
+export interface KcatMetadata {
+  brokers: { id: number; name: string }[];
+  topics: { topic: string; error?: string; partitions: { partition: number; leader: number; error?: string; replicas: { id: number }[]; isrs: { id: number }[] }[] }[];
 }

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kcat, run } from '../harness/command.js';
+import { KCAT_RECORD_FORMAT, kcat, parseKcatRecords, run, type KcatMetadata as Metadata, type KcatRecord as Row } from '../harness/command.js';
 import { SamsaProcess, samsaBin, repoRoot } from '../harness/samsa-process.js';
 
 const READY = /^samsa ready on 127\.0\.0\.1:(\d+)$/;
@@ -76,26 +76,6 @@ function tcpConnect(port: number): Promise<import('node:net').Socket> {
   });
 }
 
-interface Row {
-  partition: number;
-  offset: number;
-  key: string;
-  value: string;
-  headers: string;
-  timestamp: number;
-}
-
-function parseRows(stdout: string): Row[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => {
-      const [p, o, k, s, h, ts] = l.split('|');
-      return { partition: Number(p), offset: Number(o), key: k!, value: s!, headers: h!, timestamp: Number(ts) };
-    })
-    .sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-}
-
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   t.test(`samsa start prints one ready line, serves TCP, and exits 0 on ${signal}`, async (tt) => {
     const dataDir = join(scratch, `start-${signal}`, 'data');
@@ -149,11 +129,6 @@ writeFileSync(propsFile, '# test settings\nnum.partitions=3\nauto.create.topics.
 const samsa = await SamsaProcess.start({ args: ['--config', propsFile] });
 t.teardown(() => samsa.close());
 
-interface Metadata {
-  brokers: { id: number; name: string }[];
-  topics: { topic: string; error?: string; partitions: { partition: number; leader: number; error?: string }[] }[];
-}
-
 /** kcat -L -J -t topic, retried while the topic is still being created (as with Kafka). */
 async function topicMetadata(tt: Test, topic: string): Promise<Metadata['topics'][number] | undefined> {
   let last = '';
@@ -189,9 +164,9 @@ t.test('--config FILE: an auto-created topic gets num.partitions from the file',
 t.test('data survives a clean restart and a crash', async (tt) => {
   const topic = 'durable';
   const consume = async (): Promise<Row[]> => {
-    const r = await kcat(['-b', samsa.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%p|%o|%k|%s|%h|%T\n']);
+    const r = await kcat(['-b', samsa.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', KCAT_RECORD_FORMAT]);
     tt.equal(r.code, 0, `kcat -C exits 0 (${r.stderr})`);
-    return parseRows(r.stdout);
+    return parseKcatRecords(r.stdout).sort((a, b) => a.partition - b.partition || a.offset - b.offset);
   };
   const produce = async (round: string, n: number, extra: string[] = []): Promise<void> => {
     for (let p = 0; p < 3; p++) {

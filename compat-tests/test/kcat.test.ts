@@ -9,38 +9,12 @@
 import t, { type Test } from 'tap';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { KCAT, kcat, type RunResult } from '../harness/command.js';
+import { KCAT, KCAT_RECORD_FORMAT, kcat, parseKcatRecords, type KcatMetadata as Metadata, type KcatRecord as Row, type RunResult } from '../harness/command.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 
 type Tap = Test;
 
 const PARTITIONS = 6;
-
-interface Row {
-  partition: number;
-  offset: number;
-  key: string;
-  value: string;
-  headers: string;
-  timestamp: number;
-}
-
-const FORMAT = '%p|%o|%k|%s|%h|%T\\n';
-
-function parseRows(stdout: string): Row[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => {
-      const [p, o, k, s, h, ts] = l.split('|');
-      return { partition: Number(p), offset: Number(o), key: k!, value: s!, headers: h!, timestamp: Number(ts) };
-    });
-}
-
-interface Metadata {
-  brokers: { id: number; name: string }[];
-  topics: { topic: string; error?: string; partitions: { partition: number; leader: number; error?: string; replicas: { id: number }[]; isrs: { id: number }[] }[] }[];
-}
 
 if (!existsSync(KCAT)) {
   t.fail(`kcat not found at ${KCAT}: install the system packages with \`make system-deps\``);
@@ -57,9 +31,9 @@ if (!existsSync(KCAT)) {
   }
 
   async function consumeAll(tt: Tap, topic: string, extra: string[] = []): Promise<Row[]> {
-    const r = await kcat(['-b', B, '-C', '-t', topic, '-e', '-o', 'beginning', '-f', FORMAT.replace('\\n', '\n'), ...extra]);
+    const r = await kcat(['-b', B, '-C', '-t', topic, '-e', '-o', 'beginning', '-f', KCAT_RECORD_FORMAT, ...extra]);
     tt.equal(r.code, 0, `kcat -C ${topic} exits 0 (stderr: ${r.stderr})${r.code === 0 ? '' : brokerLog()}`);
-    return parseRows(r.stdout);
+    return parseKcatRecords(r.stdout);
   }
 
   async function metadata(topic?: string): Promise<{ r: RunResult; md: Metadata | null }> {

@@ -9,6 +9,7 @@ import { RawConnection } from '../harness/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { consumerGroupDescribeApi, defaultListGroupsRequest, listGroupsApi } from '../../protocol/messages/index.js';
+import { connected, disconnected } from '../harness/rdkafka.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -27,11 +28,7 @@ function createTopic(topic: string, partitions: number): Promise<void> {
 
 async function produce(topic: string, partitions: number, perPartition: number, tag: string): Promise<void> {
   const producer = new Kafka.HighLevelProducer({ 'metadata.broker.list': samsa.bootstrap, 'linger.ms': 5 });
-  await new Promise<void>((resolve, reject) => {
-    producer.once('ready', () => resolve());
-    producer.once('event.error', reject);
-    producer.connect();
-  });
+  await connected(producer);
   const sends: Array<Promise<void>> = [];
   for (let p = 0; p < partitions; p++) {
     for (let i = 0; i < perPartition; i++) {
@@ -39,7 +36,7 @@ async function produce(topic: string, partitions: number, perPartition: number, 
     }
   }
   await Promise.all(sends);
-  await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+  await disconnected(producer);
 }
 
 interface Member {
@@ -49,11 +46,7 @@ interface Member {
 
 async function startMember(group: string, topic: string, seen: Map<string, number>): Promise<Member> {
   const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': samsa.bootstrap, 'group.id': group, 'group.protocol': 'consumer', 'enable.auto.commit': false }, { 'auto.offset.reset': 'earliest' });
-  await new Promise<void>((resolve, reject) => {
-    consumer.once('ready', () => resolve());
-    consumer.once('event.error', reject);
-    consumer.connect();
-  });
+  await connected(consumer);
   const member: Member = { consumer, seen: [] };
   consumer.subscribe([topic]);
   consumer.on('data', (m) => {
@@ -67,7 +60,7 @@ async function startMember(group: string, topic: string, seen: Map<string, numbe
 }
 
 function stop(m: Member): Promise<void> {
-  return new Promise((resolve) => m.consumer.disconnect(() => resolve()));
+  return disconnected(m.consumer);
 }
 
 async function waitFor(what: string, cond: () => boolean, ms = 30_000): Promise<void> {

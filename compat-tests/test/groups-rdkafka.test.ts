@@ -11,6 +11,7 @@
 import t, { type Test } from 'tap';
 import { createRequire } from 'node:module';
 import { SamsaProcess } from '../harness/samsa-process.js';
+import { connected, disconnected } from '../harness/rdkafka.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -37,12 +38,8 @@ function createTopic(topic: string, partitions: number): Promise<void> {
 }
 
 const producer = new Kafka.HighLevelProducer({ 'metadata.broker.list': samsa.bootstrap, 'linger.ms': 5 });
-await new Promise<void>((resolve, reject) => {
-  producer.once('ready', () => resolve());
-  producer.once('event.error', reject);
-  producer.connect();
-});
-t.teardown(() => new Promise<void>((resolve) => producer.disconnect(() => resolve())));
+await connected(producer);
+t.teardown(() => disconnected(producer));
 
 /** Produces offsets [from, from + count) of every partition, values `p-offset`. */
 async function produce(topic: string, partitions: number, from: number, count: number): Promise<void> {
@@ -102,7 +99,7 @@ async function startMember(name: string, groupId: string, topic: string, strateg
     close: async () => {
       if (member.closing) return;
       member.closing = true;
-      await new Promise<void>((resolve) => member.consumer.disconnect(() => resolve()));
+      await disconnected(member.consumer);
     },
   };
   const rebalance = (err: LibrdKafkaError, assignment: TopicPartition[]): void => {

@@ -5,6 +5,7 @@
 import t from 'tap';
 import { createRequire } from 'node:module';
 import { SamsaProcess } from '../harness/samsa-process.js';
+import { connected, disconnected } from '../harness/rdkafka.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -38,11 +39,7 @@ interface Sent {
 
 async function produce(topic: string, config: Record<string, string | number | boolean>, messages: Array<Sent & { partition: number }>): Promise<void> {
   const producer = new Kafka.HighLevelProducer({ 'metadata.broker.list': samsa.bootstrap, 'linger.ms': 5, ...config });
-  await new Promise<void>((resolve, reject) => {
-    producer.once('ready', () => resolve());
-    producer.once('event.error', reject);
-    producer.connect();
-  });
+  await connected(producer);
   try {
     await Promise.all(
       messages.map(
@@ -53,18 +50,14 @@ async function produce(topic: string, config: Record<string, string | number | b
       ),
     );
   } finally {
-    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+    await disconnected(producer);
   }
 }
 
 /** Consumes `expected` records of the given partitions from offset 0 using assign(). */
 async function consume(topic: string, partitions: number[], expected: number, config: Record<string, string | number> = {}): Promise<RdMessage[]> {
   const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': samsa.bootstrap, 'group.id': `assign-${topic}`, 'enable.auto.commit': false, ...config }, {});
-  await new Promise<void>((resolve, reject) => {
-    consumer.once('ready', () => resolve());
-    consumer.once('event.error', reject);
-    consumer.connect();
-  });
+  await connected(consumer);
   try {
     consumer.assign(partitions.map((partition) => ({ topic, partition, offset: 0 })));
     const out: RdMessage[] = [];
@@ -75,7 +68,7 @@ async function consume(topic: string, partitions: number[], expected: number, co
     }
     return out;
   } finally {
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+    await disconnected(consumer);
   }
 }
 

@@ -22,6 +22,7 @@ import {
   fetchApi,
   incrementalAlterConfigsApi,
 } from '../../protocol/messages/index.js';
+import { connected, disconnected } from '../harness/rdkafka.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -156,11 +157,7 @@ async function produce(topic: string, messages: OutMessage[], perSend: number): 
 
 async function rdConsumer(topicConfig: Record<string, string> = {}) {
   const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': samsa.bootstrap, 'group.id': 'samsa-retention-assign', 'enable.auto.commit': false }, topicConfig);
-  await new Promise<void>((resolve, reject) => {
-    consumer.once('ready', () => resolve());
-    consumer.once('event.error', reject);
-    consumer.connect();
-  });
+  await connected(consumer);
   return consumer;
 }
 
@@ -177,7 +174,7 @@ async function consumeRange(topic: string, from: number, high: number): Promise<
     }
     return out;
   } finally {
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+    await disconnected(consumer);
   }
 }
 
@@ -267,7 +264,7 @@ t.test('retention.bytes: oldest segments go, the newest records stay, offset 0 i
     // (node-rdkafka's consume() keeps only the code, not librdkafka's error string).
     t.equal(error?.code, Kafka.CODES.ERRORS.ERR__AUTO_OFFSET_RESET, `node-rdkafka with auto.offset.reset=error fails instead of resetting (${error?.message})`);
   } finally {
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+    await disconnected(consumer);
   }
 });
 

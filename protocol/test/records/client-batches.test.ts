@@ -12,6 +12,7 @@ import { SamsaProcess } from '../../../compat-tests/harness/samsa-process.js';
 import { CompressionType, COMPRESSION_NAMES } from '../../records/compression.js';
 import { readRecords, scanBatches, type BatchInfo, type Record as BatchRecord } from '../../records/batch.js';
 import { registerKafkaJsCodecs } from '../../../compat-tests/harness/kafkajs-codecs.js';
+import { connected, disconnected } from '../../../compat-tests/harness/rdkafka.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -158,11 +159,7 @@ t.test('kafkajs batches, every codec', async (t) => {
 
 async function rdProduce(topic: string, config: Record<string, string | number | boolean>, sent: Sent[]): Promise<void> {
   const producer = new Kafka.HighLevelProducer({ 'metadata.broker.list': samsa.bootstrap, 'linger.ms': 100, 'batch.num.messages': 1000, ...config });
-  await new Promise<void>((resolve, reject) => {
-    producer.once('ready', () => resolve());
-    producer.once('event.error', reject);
-    producer.connect();
-  });
+  await connected(producer);
   try {
     await Promise.all(
       sent.map(
@@ -181,7 +178,7 @@ async function rdProduce(topic: string, config: Record<string, string | number |
       ),
     );
   } finally {
-    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+    await disconnected(producer);
   }
 }
 

@@ -54,10 +54,9 @@ export class BufferPool {
     // The load changes (produce frames, then 1 MiB fetch reads): make room by dropping idle
     // buffers of other sizes, else a full pool of the old sizes would turn every new buffer into
     // garbage, which V8 collects only after tens of megabytes.
-    while (this.idleBytes + buf.length > this.maxIdleBytes && this.dropIdleOtherThan(cls)) {
-      // dropIdleOtherThan made progress
+    while (this.idleBytes + buf.length > this.maxIdleBytes) {
+      if (!this.dropIdleOtherThan(cls)) return;
     }
-    if (this.idleBytes + buf.length > this.maxIdleBytes) return;
     (this.idleByClass[cls] ??= []).push(buf);
     this.idle.add(buf);
     this.idleBytes += buf.length;

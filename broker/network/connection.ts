@@ -149,10 +149,13 @@ export class Connection implements ConnectionInfo {
   }
 
   private complete(slot: Slot, response: DispatchResult, error: unknown): void {
-    // Closed meanwhile: the slot queue is gone and this response will never be written.
-    if (this.closing) response?.done?.();
     slot.done = true;
-    slot.response = response;
+    if (this.closing) {
+      // Closed meanwhile: this response will never be written. Released here, not kept for
+      // flush, so its `done` runs once.
+      response?.done?.();
+      slot.response = null;
+    } else slot.response = response;
     if (error !== null) {
       slot.close = error instanceof Error ? error.message : String(error);
       if (!(error instanceof CloseConnection)) {

@@ -2,7 +2,9 @@
  * DescribeTopicPartitions (key 75), v0 (KIP-966).
  * Topics in name order with their partitions, at most `response_partition_limit` partitions per
  * answer; when the limit cuts a topic short, `next_cursor` says where the next request starts. An
- * empty topic list means every topic. Eligible leader replicas are not tracked (null).
+ * empty topic list means every topic. Eligible leader replicas (KIP-966) are not tracked: the ELR
+ * fields are empty arrays, never null, as Kafka sends them (the Java 4.x admin client dereferences
+ * them without a null check).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {
@@ -59,8 +61,8 @@ function handle(req: DescribeTopicPartitionsRequest, ctx: RequestContext): Descr
         leaderEpoch: p.leaderEpoch,
         replicaNodes: [...p.replicas],
         isrNodes: [...p.isr],
-        eligibleLeaderReplicas: null,
-        lastKnownElr: null,
+        eligibleLeaderReplicas: [],
+        lastKnownElr: [],
         offlineReplicas: p.replicas.filter((id) => !image.brokers.has(id)),
       });
       budget--;

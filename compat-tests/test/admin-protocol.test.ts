@@ -424,6 +424,11 @@ t.test('DescribeCluster, DescribeLogDirs, DescribeTopicPartitions', async (t) =>
   const first = await page(null);
   t.equal(first.topics[0]?.errorCode, ErrorCode.NONE);
   t.same(first.topics[0]?.partitions.map((p) => p.partitionIndex), [0, 1], 'the first page holds the limit');
+  for (const p of first.topics[0]?.partitions ?? []) {
+    // Kafka always sends the ELR arrays; the Java admin client throws on null.
+    t.same(p.eligibleLeaderReplicas, [], 'eligible leader replicas is an empty array, not null');
+    t.same(p.lastKnownElr, [], 'last known ELR is an empty array, not null');
+  }
   t.same(first.nextCursor && [first.nextCursor.topicName, first.nextCursor.partitionIndex], ['dtp', 2], 'nextCursor points at partition 2');
   seen.push(...(first.topics[0]?.partitions.map((p) => p.partitionIndex) ?? []));
   let cursor = first.nextCursor;

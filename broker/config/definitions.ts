@@ -73,6 +73,16 @@ const listOf =
 
 const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
 
+/** Kafka's MetadataVersionValidator accepts release versions such as `2.8`, `3.0-IV1` or `0.10.2`. */
+const metadataVersion = (v: string): string | null => (/^\d+\.\d+(\.\d+)?(-IV\d+)?$/.test(v) ? null : `${v} is not a valid Kafka version`);
+
+/**
+ * Deprecated in Kafka 3.0 and removed in 4.0, but accepted by the 3.x request versions Samsa
+ * speaks: the value is validated, stored and described, and has no effect (only the v2 record
+ * format is written).
+ */
+const DEPRECATED_FORMAT_DOC = 'Deprecated since Kafka 3.0: accepted and ignored; batches are always stored in the v2 record format.';
+
 function b(name: string, type: ConfigType, defaultValue: string | null, doc: string, extra: Partial<ConfigDef> = {}): ConfigDef {
   return { name, type, defaultValue, doc, ...extra };
 }
@@ -133,6 +143,10 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   b('log.message.timestamp.difference.max.ms', 'long', MAX_LONG, 'Deprecated: see log.message.timestamp.before.max.ms.', { validate: atLeast(0), dynamic: true }),
   b('log.local.retention.ms', 'long', '-2', 'Tiered storage: not supported; accepted.', { noEffect: true }),
   b('log.local.retention.bytes', 'long', '-2', 'Tiered storage: not supported; accepted.', { noEffect: true }),
+  b('log.message.format.version', 'string', '3.0-IV1', DEPRECATED_FORMAT_DOC, { validate: metadataVersion, noEffect: true }),
+  b('compression.gzip.level', 'int', '-1', 'Accepted; stored batches keep the compression the producer chose.', { validate: (v) => (v === '-1' || (Number(v) >= 1 && Number(v) <= 9) ? null : 'must be -1 or between 1 and 9'), noEffect: true, dynamic: true }),
+  b('compression.lz4.level', 'int', '9', 'Accepted; stored batches keep the compression the producer chose.', { validate: between(1, 17), noEffect: true, dynamic: true }),
+  b('compression.zstd.level', 'int', '3', 'Accepted; stored batches keep the compression the producer chose.', { validate: between(-131072, 22), noEffect: true, dynamic: true }),
   b('compression.type', 'string', 'producer', 'Default compression of new topics.', { validate: oneOf(...COMPRESSION_TYPES), dynamic: true }),
   b('min.insync.replicas', 'int', '1', 'Minimum in-sync replicas for acks=all.', { validate: atLeast(1), dynamic: true }),
   b('unclean.leader.election.enable', 'boolean', 'false', 'Allow out-of-sync replicas to become leader.', { dynamic: true }),
@@ -165,21 +179,37 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   b('samsa.log.level', 'string', 'info', 'Samsa: log level (debug, info, warn, error).', { validate: oneOf('debug', 'info', 'warn', 'error') }),
 ];
 
-function t(name: string, type: ConfigType, defaultValue: string | null, brokerSynonyms: string[], doc: string, validate?: (v: string) => string | null): TopicConfigDef {
-  return { name, type, defaultValue, brokerSynonyms, doc, ...(validate ? { validate } : {}), dynamic: true };
+function t(
+  name: string,
+  type: ConfigType,
+  defaultValue: string | null,
+  brokerSynonyms: string[],
+  doc: string,
+  validate?: (v: string) => string | null,
+  noEffect = false,
+): TopicConfigDef {
+  return { name, type, defaultValue, brokerSynonyms, doc, ...(validate ? { validate } : {}), dynamic: true, ...(noEffect ? { noEffect } : {}) };
 }
+
+const NO_RECOMPRESSION_DOC = 'Accepted; stored batches keep the compression the producer chose.';
 
 export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   t('cleanup.policy', 'list', 'delete', ['log.cleanup.policy'], 'delete, compact, or both.', listOf('delete', 'compact')),
   t('compression.type', 'string', 'producer', ['compression.type'], 'Compression of stored batches; producer keeps what the producer sent.', oneOf(...COMPRESSION_TYPES)),
+  t('compression.gzip.level', 'int', '-1', ['compression.gzip.level'], NO_RECOMPRESSION_DOC, (v) => (v === '-1' || (Number(v) >= 1 && Number(v) <= 9) ? null : 'must be -1 or between 1 and 9'), true),
+  t('compression.lz4.level', 'int', '9', ['compression.lz4.level'], NO_RECOMPRESSION_DOC, between(1, 17), true),
+  t('compression.zstd.level', 'int', '3', ['compression.zstd.level'], NO_RECOMPRESSION_DOC, between(-131072, 22), true),
   t('delete.retention.ms', 'long', '86400000', ['log.cleaner.delete.retention.ms'], 'How long tombstones are kept on compacted topics.', atLeast(0)),
   t('file.delete.delay.ms', 'long', '60000', ['log.segment.delete.delay.ms'], 'Delay before a deleted segment file is removed.', atLeast(0)),
   t('flush.messages', 'long', MAX_LONG, ['log.flush.interval.messages'], 'Records appended before a forced flush.', atLeast(1)),
   t('flush.ms', 'long', MAX_LONG, ['log.flush.interval.ms'], 'Time before a forced flush (ms).', atLeast(0)),
+  t('follower.replication.throttled.replicas', 'list', '', [], 'Accepted; replication throttling applies to multi-node clusters.', undefined, true),
   t('index.interval.bytes', 'int', '4096', ['log.index.interval.bytes'], 'Bytes between offset index entries.', atLeast(0)),
+  t('leader.replication.throttled.replicas', 'list', '', [], 'Accepted; replication throttling applies to multi-node clusters.', undefined, true),
   t('max.compaction.lag.ms', 'long', MAX_LONG, ['log.cleaner.max.compaction.lag.ms'], 'Maximum age before a record is compacted.', atLeast(1)),
   t('max.message.bytes', 'int', '1048588', ['message.max.bytes'], 'Largest record batch accepted.', atLeast(0)),
   t('message.downconversion.enable', 'boolean', 'true', ['log.message.downconversion.enable'], 'Convert records for old consumers.'),
+  t('message.format.version', 'string', '3.0-IV1', ['log.message.format.version'], DEPRECATED_FORMAT_DOC, metadataVersion, true),
   t('message.timestamp.after.max.ms', 'long', MAX_LONG, ['log.message.timestamp.after.max.ms'], 'How far in the future a record timestamp may be.', atLeast(0)),
   t('message.timestamp.before.max.ms', 'long', MAX_LONG, ['log.message.timestamp.before.max.ms'], 'How far in the past a record timestamp may be.', atLeast(0)),
   t('message.timestamp.difference.max.ms', 'long', MAX_LONG, ['log.message.timestamp.difference.max.ms'], 'Deprecated: see message.timestamp.before.max.ms.', atLeast(0)),
@@ -197,6 +227,8 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   t('unclean.leader.election.enable', 'boolean', 'false', ['unclean.leader.election.enable'], 'Allow out-of-sync replicas to become leader.'),
   t('local.retention.bytes', 'long', '-2', ['log.local.retention.bytes'], 'Tiered storage: not supported; accepted.'),
   t('local.retention.ms', 'long', '-2', ['log.local.retention.ms'], 'Tiered storage: not supported; accepted.'),
+  t('remote.log.copy.disable', 'boolean', 'false', [], 'Tiered storage: not supported; accepted.', undefined, true),
+  t('remote.log.delete.on.disable', 'boolean', 'false', [], 'Tiered storage: not supported; accepted.', undefined, true),
   t('remote.storage.enable', 'boolean', 'false', [], 'Tiered storage: not supported; must stay false.', oneOf('false')),
 ];
 

@@ -338,6 +338,8 @@ t.test('DescribeConfigs: synonyms, documentation, filters, brokers, v0', async (
   t.equal(cleanup?.configSource, DYNAMIC_TOPIC_CONFIG);
   t.equal(cleanup?.configType, TYPE_LIST, 'cleanup.policy is a LIST');
   t.ok(typeof cleanup?.documentation === 'string' && cleanup.documentation.length > 0, 'documentation is included');
+  const format = all.configs.find((c) => c.name === 'message.format.version');
+  t.match(format?.documentation ?? '', /Deprecated.*ignored/, 'a deprecated config says it has no effect');
   t.same(
     cleanup?.synonyms.map((s) => [s.name, s.value, s.source]),
     [

@@ -165,6 +165,34 @@ t.test('admin: create, list, describe configs', async (t) => {
   t.ok(broker.resources[0]!.configEntries.some((e) => e.configName === 'num.partitions'), 'broker configs described');
 });
 
+t.test('deprecated topic configs are accepted and described as having no effect', async (t) => {
+  // Kafka 3.x accepts message.format.version (deprecated in 3.0) through CreateTopics and
+  // AlterConfigs and ignores it; clients and tools written for 2.x still send it.
+  const created = await admin.createTopics({
+    topics: [{ topic: 'kjs-deprecated', numPartitions: 1, configEntries: [{ name: 'message.format.version', value: '2.8' }] }],
+  });
+  t.equal(created, true, 'CreateTopics with message.format.version succeeds');
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [
+      {
+        type: kafkajs.ConfigResourceTypes.TOPIC,
+        name: 'kjs-deprecated',
+        configEntries: [
+          { name: 'message.format.version', value: '0.10.2' },
+          { name: 'leader.replication.throttled.replicas', value: '' },
+        ],
+      },
+    ],
+  });
+  const d = await admin.describeConfigs({ resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'kjs-deprecated', configNames: ['message.format.version'] }], includeSynonyms: false });
+  t.equal(d.resources[0]!.configEntries[0]?.configValue, '0.10.2', 'the value is stored and described');
+  await t.rejects(
+    admin.alterConfigs({ validateOnly: true, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'kjs-deprecated', configEntries: [{ name: 'message.format.version', value: 'banana' }] }] }),
+    'an invalid version is still refused',
+  );
+});
+
 t.test('produce keyed records with headers and read them back in order', async (t) => {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();

@@ -235,7 +235,7 @@ export class ReplicaManager {
   }
 
   private async appendToLog(partition: Partition, log: PartitionLog, records: Buffer, opts: AppendOptions): Promise<AppendResult> {
-    const prepared = prepareBatches(records, opts.produceVersion, partition.settings);
+    const prepared = prepareBatches(records, opts.produceVersion, partition.settings, `${partition.topic}-${partition.index}`);
     if (prepared.errorCode !== ErrorCode.NONE) return failure(prepared.errorCode, prepared.errorMessage, prepared.recordErrors);
     const logAppendTime = partition.settings.logAppendTime ? Date.now() : undefined;
     const outcome = log.append(prepared.records, prepared.batches, {

@@ -6,12 +6,35 @@
  */
 import { ProtocolError } from '../../protocol/codec/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { recordsHaveNullKey, scanBatches, upConvertToV2, type BatchInfo } from '../../protocol/records/index.js';
+import { nullKeyRecordIndexes, readRecords, scanBatches, upConvertToV2, type BatchInfo } from '../../protocol/records/index.js';
 import type { TopicSettings } from '../topic-settings.js';
 
+/** KIP-467: one invalid record, by its index within its batch. */
 export interface RecordError {
   batchIndex: number;
   message: string | null;
+}
+
+/** Kafka's RecordError#toString, which its InvalidRecordException message quotes. */
+function describeRecordErrors(errors: readonly RecordError[]): string {
+  const shown = errors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message=${e.message === null ? 'null' : `'${e.message}'`})`);
+  return `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`;
+}
+
+/**
+ * Names each record of `b` whose timestamp is out of range (Kafka's LogValidator checks every
+ * record; the batch's first and max timestamps let the common case skip that walk).
+ */
+function timestampErrors(records: Buffer, b: BatchInfo, now: number, settings: TopicSettings): RecordError[] {
+  const low = now - settings.timestampBeforeMaxMs;
+  const high = now + settings.timestampAfterMaxMs;
+  const errors: RecordError[] = [];
+  readRecords(records, b).forEach((r, i) => {
+    if (r.timestamp < low || r.timestamp > high) {
+      errors.push({ batchIndex: i, message: `Timestamp ${r.timestamp} of message with offset ${r.offset} is out of range. The timestamp should be within [${low}, ${high}]` });
+    }
+  });
+  return errors;
 }
 
 export interface PreparedBatches {
@@ -28,7 +51,7 @@ function reject(errorCode: number, errorMessage: string, recordErrors: RecordErr
   return { errorCode, errorMessage, recordErrors, records: Buffer.alloc(0), batches: [] };
 }
 
-export function prepareBatches(input: Buffer, produceVersion: number, settings: TopicSettings): PreparedBatches {
+export function prepareBatches(input: Buffer, produceVersion: number, settings: TopicSettings, topicPartition: string): PreparedBatches {
   if (input.length < MAGIC_OFFSET + 1) return reject(ErrorCode.CORRUPT_MESSAGE, `record data of ${input.length} bytes is too short for a batch`);
   let records = input;
   const magic = input[MAGIC_OFFSET]!;
@@ -59,30 +82,27 @@ export function prepareBatches(input: Buffer, produceVersion: number, settings: 
     if (b.size > settings.maxMessageBytes) {
       return reject(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${b.size} bytes exceeds max.message.bytes ${settings.maxMessageBytes}`);
     }
-    if (b.isControl) return reject(ErrorCode.INVALID_RECORD, 'clients may not write control batches', [{ batchIndex: i, message: 'control batch' }]);
+    // Kafka's LogValidator: an InvalidRecordException without record errors.
+    if (b.isControl) return reject(ErrorCode.INVALID_RECORD, 'Clients are not allowed to write control records');
     if (b.isTransactional) {
       return reject(ErrorCode.INVALID_TXN_STATE, 'transactional produce is not supported by this broker yet');
     }
-    if (!settings.logAppendTime && b.recordCount > 0) {
-      // Kafka checks each record's timestamp; the batch's first and max timestamps bound them all.
-      if (now - b.baseTimestamp > settings.timestampBeforeMaxMs || b.maxTimestamp - now > settings.timestampAfterMaxMs) {
-        return reject(ErrorCode.INVALID_TIMESTAMP, `timestamps ${b.baseTimestamp}..${b.maxTimestamp} are outside the allowed range of message.timestamp.before/after.max.ms`, [
-          { batchIndex: i, message: 'timestamp out of range' },
-        ]);
+    try {
+      if (!settings.logAppendTime && b.recordCount > 0) {
+        if (now - b.baseTimestamp > settings.timestampBeforeMaxMs || b.maxTimestamp - now > settings.timestampAfterMaxMs) {
+          const errors = timestampErrors(records, b, now, settings);
+          if (errors.length > 0) return reject(ErrorCode.INVALID_TIMESTAMP, 'One or more records have been rejected due to invalid timestamp', errors);
+        }
       }
-    }
-    if (settings.compacted) {
-      let nullKey: boolean;
-      try {
-        nullKey = recordsHaveNullKey(records, b);
-      } catch (e) {
-        return reject(ErrorCode.CORRUPT_MESSAGE, e instanceof Error ? e.message : String(e));
+      if (settings.compacted) {
+        const nullKeys = nullKeyRecordIndexes(records, b);
+        if (nullKeys.length > 0) {
+          const errors = nullKeys.map((batchIndex) => ({ batchIndex, message: `Compacted topic cannot accept message without key in topic partition ${topicPartition}.` }));
+          return reject(ErrorCode.INVALID_RECORD, describeRecordErrors(errors), errors);
+        }
       }
-      if (nullKey) {
-        return reject(ErrorCode.INVALID_RECORD, 'Compacted topic cannot accept message without key', [
-          { batchIndex: i, message: 'Compacted topic cannot accept message without key in topic partition' },
-        ]);
-      }
+    } catch (e) {
+      return reject(ErrorCode.CORRUPT_MESSAGE, e instanceof Error ? e.message : String(e));
     }
   }
   return { errorCode: ErrorCode.NONE, errorMessage: null, recordErrors: [], records, batches };

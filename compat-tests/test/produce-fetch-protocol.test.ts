@@ -249,3 +249,28 @@ t.test('OffsetForLeaderEpoch', async (t) => {
   t.same(await ask(0, 7), [ErrorCode.UNKNOWN_LEADER_EPOCH, -1, -1], 'a newer current epoch is unknown to this leader');
   t.same(await ask(0, -1), [0, 0, 4], 'no current epoch: no check');
 });
+
+t.test('record errors name each invalid record by its index within the batch (KIP-467)', async (t) => {
+  await createTopic('rec-err-compact', 1, [{ name: 'cleanup.policy', value: 'compact' }]);
+  const withNullKeys = records(5).map((r, i) => (i === 1 || i === 3 ? { ...r, key: null } : r));
+  const compacted = await produce(conn, 'rec-err-compact', buildBatch({ baseOffset: 0, records: withNullKeys }), { version: 8 });
+  t.equal(compacted.errorCode, ErrorCode.INVALID_RECORD);
+  t.same(
+    compacted.recordErrors.map((e) => e.batchIndex),
+    [1, 3],
+    'only the two records without a key are named',
+  );
+  t.match(compacted.recordErrors[0]?.batchIndexErrorMessage ?? '', /Compacted topic cannot accept message without key in topic partition rec-err-compact-0/);
+  t.match(compacted.errorMessage ?? '', /2 record errors in total/);
+
+  await createTopic('rec-err-time', 1, [{ name: 'message.timestamp.after.max.ms', value: '60000' }]);
+  const now = Date.now();
+  const future = records(4, 0, now).map((r, i) => (i === 2 ? { ...r, timestamp: now + 3_600_000 } : r));
+  const late = await produce(conn, 'rec-err-time', buildBatch({ baseOffset: 0, records: future }), { version: 9 });
+  t.equal(late.errorCode, ErrorCode.INVALID_TIMESTAMP);
+  t.same(late.recordErrors.map((e) => e.batchIndex), [2], 'the one record from the future is named');
+  t.match(late.recordErrors[0]?.batchIndexErrorMessage ?? '', /of message with offset 2 is out of range/);
+  const ok = await produce(conn, 'rec-err-time', buildBatch({ baseOffset: 0, records: records(3, 0, now) }), { version: 9 });
+  t.equal(ok.errorCode, ErrorCode.NONE, 'the topic still takes valid records');
+  t.same(ok.recordErrors, [], 'with no record errors');
+});

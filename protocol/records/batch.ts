@@ -249,10 +249,14 @@ export function readRecords(buf: Buffer, b: BatchInfo): Record[] {
   return out;
 }
 
-/** Whether any record of batch `b` has a null key (compacted topics reject those). */
-export function recordsHaveNullKey(buf: Buffer, b: BatchInfo): boolean {
+/**
+ * Indexes within batch `b` of the records whose key is null (compacted topics reject those, and
+ * Kafka names each one in the produce response's record errors, KIP-467).
+ */
+export function nullKeyRecordIndexes(buf: Buffer, b: BatchInfo): number[] {
   const area = recordsArea(buf, b);
   const r = new VarReader(area, 0, area.length);
+  const out: number[] = [];
   for (let i = 0; i < b.recordCount; i++) {
     const len = r.varint();
     if (len < 0 || len > r.end - r.pos) throw corrupt(`record of ${len} bytes overruns the batch`);
@@ -260,10 +264,15 @@ export function recordsHaveNullKey(buf: Buffer, b: BatchInfo): boolean {
     rec.pos++;
     rec.varlong();
     rec.varint();
-    if (rec.varint() < 0) return true;
+    if (rec.varint() < 0) out.push(i);
     r.pos += len;
   }
-  return false;
+  return out;
+}
+
+/** Whether any record of batch `b` has a null key (compacted topics reject those). */
+export function recordsHaveNullKey(buf: Buffer, b: BatchInfo): boolean {
+  return nullKeyRecordIndexes(buf, b).length > 0;
 }
 
 // ---- building --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import { Writer } from '../protocol/codec/writer.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import {
   ApiKey,
+  apiByKey,
   decodeRequestHeader,
   encodeApiVersionsResponse,
   encodeResponseHeader,
@@ -34,10 +35,14 @@ export class BrokerRequestDispatcher implements RequestDispatcher {
     const apiVersion = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
     const handler = handlerTable[apiKey];
-    if (handler === undefined) throw this.reject(conn, `api-${apiKey}`, `unknown API key ${apiKey}`);
+    if (handler === undefined) {
+      const known = apiByKey[apiKey];
+      const what = known === undefined ? `unknown API key ${apiKey}` : `${known.name} (key ${apiKey}), which this broker does not implement,`;
+      throw this.rejectClient(conn, frame, `api-${apiKey}`, `${what} v${apiVersion}`);
+    }
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === ApiKey.ApiVersions) return this.unsupportedApiVersions(correlationId);
-      throw this.reject(conn, `version-${apiKey}-${apiVersion}`, `${handler.api.name} v${apiVersion} is not supported (${handler.minVersion}-${handler.maxVersion})`);
+      throw this.rejectClient(conn, frame, `version-${apiKey}-${apiVersion}`, `${handler.api.name} v${apiVersion} (supported: v${handler.minVersion}-${handler.maxVersion})`);
     }
     const r = new Reader(frame);
     let header: RequestHeader;
@@ -63,6 +68,23 @@ export class BrokerRequestDispatcher implements RequestDispatcher {
       );
     }
     return this.respond(handler, ctx, result);
+  }
+
+  /**
+   * An API or version the client should not have sent, since ApiVersions did not advertise it:
+   * logged once per client software, client id and API, naming all three, so an operator can
+   * tell which application needs what.
+   */
+  private rejectClient(conn: ConnectionInfo, frame: Buffer, key: string, what: string): CloseConnection {
+    const clientId = peekClientId(frame);
+    const software = conn.clientSoftwareName === null ? 'unknown client software' : `${conn.clientSoftwareName} ${conn.clientSoftwareVersion ?? ''}`.trim();
+    const client = `client ${clientId === null ? '(no client id)' : `'${clientId}'`} (${software})`;
+    this.broker.logger.once(
+      'warn',
+      `${software}/${clientId ?? ''}/${key}`,
+      `closing connection from ${conn.remoteAddress}: ${client} sent ${what}; it was not advertised in ApiVersions`,
+    );
+    return new CloseConnection(`${what} is not supported`);
   }
 
   private reject(conn: ConnectionInfo, key: string, reason: string): CloseConnection {
@@ -99,6 +121,17 @@ export class BrokerRequestDispatcher implements RequestDispatcher {
     setSize(w.length - 4);
     return { buffers: w.finish(), done: null };
   }
+}
+
+/**
+ * The client id of a request whose header version is unknown: every header version from 1 on
+ * starts with the key, version, correlation id and a nullable int16-length client id.
+ */
+function peekClientId(frame: Buffer): string | null {
+  if (frame.length < 10) return null;
+  const len = frame.readInt16BE(8);
+  if (len < 0 || 10 + len > frame.length) return null;
+  return frame.toString('utf8', 10, 10 + Math.min(len, 256));
 }
 
 class DispatchContext implements RequestContext {

@@ -180,7 +180,7 @@ export class Connection implements ConnectionInfo {
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const slot = this.slots.shift()!;
       if (slot.close !== null) {
-        this.opts.log('info', `connection ${this.remoteAddress}: closing: ${slot.close}`);
+        // Already logged where it was decided (rate-limited by the dispatcher, or in complete()).
         this.socket.uncork();
         this.close();
         return;

@@ -119,12 +119,19 @@ t.test('a request body cut short inside a complete frame closes the connection',
   await assertHealthy(t);
 });
 
-t.test('an unknown API key closes the connection', async (t) => {
-  const c = await open();
-  const frame = c.frame(metadataApi, 12, { ...defaultMetadataRequest(), topics: null });
-  frame.writeInt16BE(999, 4);
-  c.write(frame);
-  t.ok(await c.closedWithin(5000), 'closed');
+t.test('an unknown API key closes the connection and is logged once per client, naming it', async (t) => {
+  for (let i = 0; i < 2; i++) {
+    const c = await open();
+    const av = await c.request(apiVersionsApi, 3, { ...defaultApiVersionsRequest(), clientSoftwareName: 'odd-client', clientSoftwareVersion: '9.9' });
+    t.equal(av.errorCode, ErrorCode.NONE);
+    const frame = c.frame(metadataApi, 12, { ...defaultMetadataRequest(), topics: null }, 'odd-app');
+    frame.writeInt16BE(999, 4);
+    c.write(frame);
+    t.ok(await c.closedWithin(5000), 'closed');
+  }
+  const lines = samsa.stderr.split('\n').filter((l) => l.includes('unknown API key 999'));
+  t.equal(lines.length, 1, 'one line for two connections of the same client');
+  t.match(lines[0] ?? '', /client 'odd-app' \(odd-client 9\.9\)/, 'the line names the client id and the client software');
   await assertHealthy(t);
 });
 

@@ -60,7 +60,12 @@ export class Broker {
       maxInFlight: 100,
       maxInFlightBytes: 4 << 20,
       allocateFrame: (size) => broker.buffers.take(size),
-      maxConnections: 10_000,
+      maxConnections: config.maxConnections,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
+      maxConnectionsPerIpOverrides: config.maxConnectionsPerIpOverrides,
+      maxConnectionCreationRate: config.maxConnectionCreationRate,
+      connectionsMaxIdleMs: config.connectionsMaxIdleMs,
+      refusalLogIntervalMs: config.connectionRefusalLogIntervalMs,
       log: (level, msg) => logger.log(level, msg),
     });
     const addr = await server.listen(listener.host, listener.port);

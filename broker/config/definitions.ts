@@ -71,6 +71,25 @@ const listOf =
     return bad.length === 0 ? null : `has ${bad.join(', ')}; allowed: ${allowed.join(', ')}`;
   };
 
+/** `host:count` pairs, comma separated (max.connections.per.ip.overrides); the host may be IPv6, so split at the last colon. */
+export function parseHostCounts(v: string): Map<string, number> | string {
+  const out = new Map<string, number>();
+  for (const raw of v.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const colon = item.lastIndexOf(':');
+    const host = item.slice(0, colon).trim().replace(/^\[|\]$/g, '');
+    const count = item.slice(colon + 1).trim();
+    if (colon <= 0 || host === '' || !/^\d+$/.test(count) || Number(count) > 2147483647) return `entry ${JSON.stringify(item)} is not host:count`;
+    out.set(host, Number(count));
+  }
+  return out;
+}
+const hostCounts = (v: string): string | null => {
+  const parsed = parseHostCounts(v);
+  return typeof parsed === 'string' ? parsed : null;
+};
+
 const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
 
 /** Kafka's MetadataVersionValidator accepts release versions such as `2.8`, `3.0-IV1` or `0.10.2`. */
@@ -172,10 +191,14 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   b('transactional.id.expiration.ms', 'int', '604800000', 'Idle time after which a transactional id expires.', { validate: atLeast(1) }),
   b('producer.id.expiration.ms', 'int', '86400000', 'Idle time after which an idempotent producer id expires.', { validate: atLeast(1), dynamic: true }),
   b('max.incremental.fetch.session.cache.slots', 'int', '1000', 'Fetch sessions kept at most (KIP-227).', { validate: atLeast(0) }),
-  b('max.connections', 'int', '2147483647', 'Connections accepted at most.', { validate: atLeast(0), dynamic: true }),
-  b('connections.max.idle.ms', 'long', '600000', 'Accepted; idle connections are kept.', { noEffect: true }),
+  b('max.connections', 'int', '2147483647', 'Connections open at most; at the limit a new connection closes the least recently used idle one, or is refused when none is idle.', { validate: atLeast(0), dynamic: true }),
+  b('max.connections.per.ip', 'int', '2147483647', 'Connections open at most from one IP address; one more is closed at once.', { validate: atLeast(0), dynamic: true }),
+  b('max.connections.per.ip.overrides', 'string', '', 'Per-IP limits overriding max.connections.per.ip, as a comma list of host:count.', { validate: hostCounts, dynamic: true }),
+  b('max.connection.creation.rate', 'int', '2147483647', 'New connections accepted per second at most; a connection over the rate waits its turn up to one second, then is refused.', { validate: atLeast(0), dynamic: true }),
+  b('connections.max.idle.ms', 'long', '600000', 'A connection with no request received and no response pending for this long is closed; -1 never closes idle connections.'),
   b('request.timeout.ms', 'int', '30000', 'Accepted for client-side compatibility.', { noEffect: true }),
   b('samsa.log.fsync.enable', 'boolean', 'true', 'Samsa: false disables fsync entirely (throwaway local work only: a crash loses data).'),
+  b('samsa.connection.refusal.log.interval.ms', 'long', '10000', 'Samsa: refused connections are logged as one line of counts per interval of this length.', { validate: atLeast(1) }),
   b('samsa.log.level', 'string', 'info', 'Samsa: log level (debug, info, warn, error).', { validate: oneOf('debug', 'info', 'warn', 'error') }),
 ];
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { LogConfig } from '../../storage/log/log-config.js';
-import { brokerConfigByName, synonymToTopicValue, topicConfigByName, validateValue } from './definitions.js';
+import { brokerConfigByName, parseHostCounts, synonymToTopicValue, topicConfigByName, validateValue } from './definitions.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -34,6 +34,13 @@ export interface ServerConfig {
   readonly socketRequestMaxBytes: number;
   readonly maxIncrementalFetchSessionCacheSlots: number;
   readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
+  /** max.connections.per.ip.overrides: host (name or address) to its limit. */
+  readonly maxConnectionsPerIpOverrides: ReadonlyMap<string, number>;
+  readonly maxConnectionCreationRate: number;
+  /** connections.max.idle.ms; negative: idle connections are never closed. */
+  readonly connectionsMaxIdleMs: number;
+  readonly connectionRefusalLogIntervalMs: number;
   readonly fsyncEnabled: boolean;
   readonly logRetentionCheckIntervalMs: number;
   readonly logCleanerEnable: boolean;
@@ -167,6 +174,13 @@ export function loadServerConfig(opts: LoadOptions): ServerConfig {
     throw new ConfigError(`broker.id ${int('broker.id')} differs from node.id ${nodeId}`);
   }
 
+  const perIpOverrides = parseHostCounts(get('max.connections.per.ip.overrides') ?? '');
+  if (typeof perIpOverrides === 'string') throw new ConfigError(`invalid max.connections.per.ip.overrides: ${perIpOverrides}`);
+  // Kafka's KafkaConfig rule: a per-IP limit of 0 only makes sense with overrides that let some hosts in.
+  if (int('max.connections.per.ip') === 0 && perIpOverrides.size === 0) {
+    throw new ConfigError('max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides is set');
+  }
+
   return {
     nodeId,
     listeners,
@@ -181,6 +195,11 @@ export function loadServerConfig(opts: LoadOptions): ServerConfig {
     socketRequestMaxBytes: int('socket.request.max.bytes'),
     maxIncrementalFetchSessionCacheSlots: int('max.incremental.fetch.session.cache.slots'),
     maxConnections: int('max.connections'),
+    maxConnectionsPerIp: int('max.connections.per.ip'),
+    maxConnectionsPerIpOverrides: perIpOverrides,
+    maxConnectionCreationRate: int('max.connection.creation.rate'),
+    connectionsMaxIdleMs: longValue(get('connections.max.idle.ms')),
+    connectionRefusalLogIntervalMs: longValue(get('samsa.connection.refusal.log.interval.ms')),
     fsyncEnabled: get('samsa.log.fsync.enable') === 'true',
     logRetentionCheckIntervalMs: int('log.retention.check.interval.ms'),
     logCleanerEnable: get('log.cleaner.enable') === 'true',

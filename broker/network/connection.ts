@@ -69,6 +69,12 @@ export class Connection implements ConnectionInfo {
   clientSoftwareVersion: string | null = null;
   readonly remoteAddress: string;
   readonly localPort: number;
+  /**
+   * When the connection last became idle (`performance.now()` ms): written when its last
+   * response leaves and on reads that leave no request outstanding, so a request costs at most
+   * this one write (idle-connections.ts reads it).
+   */
+  idleSince = performance.now();
 
   private readonly decoder: FrameDecoder;
   private readonly slots: Slot[] = [];
@@ -111,6 +117,11 @@ export class Connection implements ConnectionInfo {
     return this.slots.length;
   }
 
+  /** Kafka's idle: no request received and not yet answered, and no response bytes left to send. */
+  get idle(): boolean {
+    return this.slots.length === 0 && this.socket.writableLength === 0;
+  }
+
   /** Bytes read from the socket; `transient`: their memory is reused once this returns. */
   onBytes(chunk: Buffer, transient: boolean): void {
     if (this.closing || this.draining) return;
@@ -124,6 +135,8 @@ export class Connection implements ConnectionInfo {
       }
       throw e;
     }
+    // Bytes with no request outstanding (part of a frame): activity all the same.
+    if (this.slots.length === 0) this.idleSince = performance.now();
   }
 
   private onFrame(frame: Buffer): void {
@@ -165,6 +178,7 @@ export class Connection implements ConnectionInfo {
     this.inFlight--;
     this.inFlightBytes -= slot.bytes;
     this.flush();
+    if (this.slots.length === 0) this.idleSince = performance.now();
     if (this.draining && this.slots.length === 0) this.close();
     else if (this.belowInFlightLimits() && !this.readPausedForWrites && !this.closing && !this.draining) this.socket.resume();
   }
@@ -206,6 +220,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private onDrain(): void {
+    if (this.slots.length === 0) this.idleSince = performance.now();
     if (!this.readPausedForWrites) return;
     this.readPausedForWrites = false;
     if (this.belowInFlightLimits() && !this.closing && !this.draining) this.socket.resume();

@@ -68,9 +68,10 @@ export class RawConnection {
     socket.on('error', () => undefined);
   }
 
-  static open(host: string, port: number): Promise<RawConnection> {
+  /** `localAddress`: the address to connect from (any of 127.0.0.0/8 on Linux loopback). */
+  static open(host: string, port: number, localAddress?: string): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
-      const s = connect(port, host, () => resolve(new RawConnection(s)));
+      const s = connect({ port, host, ...(localAddress !== undefined ? { localAddress } : {}) }, () => resolve(new RawConnection(s)));
       s.once('error', reject);
     });
   }

@@ -2,7 +2,9 @@
  * DescribeTopicPartitions (key 75), v0 (KIP-966).
  * Topics in name order with their partitions, at most `response_partition_limit` partitions per
  * answer; when the limit cuts a topic short, `next_cursor` says where the next request starts. An
- * empty topic list means every topic. Eligible leader replicas are not tracked (null).
+ * empty topic list means every topic. Eligible leader replicas are not tracked: the lists are
+ * empty, as Kafka's KRaftMetadataCache sends for a partition without ELR. Not null, although the
+ * schema allows it: Kafka 4.x's Admin client (so kafka-topics --describe) reads them unchecked.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {
@@ -59,8 +61,8 @@ function handle(req: DescribeTopicPartitionsRequest, ctx: RequestContext): Descr
         leaderEpoch: p.leaderEpoch,
         replicaNodes: [...p.replicas],
         isrNodes: [...p.isr],
-        eligibleLeaderReplicas: null,
-        lastKnownElr: null,
+        eligibleLeaderReplicas: [],
+        lastKnownElr: [],
         offlineReplicas: p.replicas.filter((id) => !image.brokers.has(id)),
       });
       budget--;

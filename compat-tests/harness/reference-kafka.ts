@@ -21,8 +21,8 @@ import { apiVersionsApi, defaultApiVersionsRequest, defaultMetadataRequest, meta
 export const referenceKafkaDir = join(repoRoot, 'compat-tests', 'reference-kafka');
 const FETCH_SCRIPT = join(referenceKafkaDir, 'fetch.sh');
 const LOG4J_CONFIG = join(referenceKafkaDir, 'log4j2.properties');
-/** fetch.sh bounds each mvn run to 7 minutes and retries once. */
-const FETCH_TIMEOUT_MS = 16 * 60_000;
+/** fetch.sh bounds each mvn run to 5 minutes and retries once. */
+const FETCH_TIMEOUT_MS = 12 * 60_000;
 const NODE_ID = 1;
 
 /** Main classes of Kafka's CLI tools (what bin/kafka-*.sh run), for `runKafkaTool`. */
@@ -132,8 +132,8 @@ function javaIdentity(): string {
 
 interface ClassDataSharing {
   args: string[];
-  /** After a clean exit: publish a newly dumped archive for the next runs. */
-  exited(): void;
+  /** After the JVM ended: publish a newly dumped archive for the next runs if it exited cleanly, else drop it. */
+  exited(clean: boolean): void;
 }
 
 /**
@@ -150,10 +150,10 @@ function classDataSharing(install: ReferenceKafkaInstall, kind: 'broker' | 'tool
   const dump = `${archive}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   return {
     args: [`-XX:ArchiveClassesAtExit=${dump}`],
-    exited: () => {
+    exited: (clean) => {
       try {
-        if (existsSync(dump)) renameSync(dump, archive);
-      } catch {
+        if (clean && existsSync(dump)) renameSync(dump, archive);
+      } finally {
         rmSync(dump, { force: true });
       }
     },
@@ -174,20 +174,29 @@ export interface KafkaToolOptions {
  */
 export async function runKafkaTool(mainClass: string, args: string[], opts: KafkaToolOptions = {}): Promise<RunResult> {
   const install = await requireInstall();
-  const cds = classDataSharing(install, 'tool');
-  const result = await runJava([...jvmArgs('256m', TOOL_JVM, install.classpath, cds), mainClass, ...args], opts.input ?? '', opts.timeoutMs ?? 120_000);
-  cds.exited();
-  return result;
+  return runTool(install, mainClass, args, opts.input ?? '', opts.timeoutMs ?? 120_000);
 }
 
-function runJava(args: string[], input: string, timeoutMs: number): Promise<RunResult> {
+async function runTool(install: ReferenceKafkaInstall, mainClass: string, args: string[], input: string, timeoutMs: number): Promise<RunResult> {
+  const cds = classDataSharing(install, 'tool');
+  let clean = false;
+  try {
+    const result = await runJava([...jvmArgs('256m', TOOL_JVM, install.classpath, cds), mainClass, ...args], mainClass, input, timeoutMs);
+    clean = result.signal === null;
+    return result;
+  } finally {
+    cds.exited(clean);
+  }
+}
+
+function runJava(args: string[], label: string, input: string, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('java', args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`java ${args.at(-1) ?? ''} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(new Error(`java ${label} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, timeoutMs);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
@@ -337,10 +346,8 @@ export class ReferenceKafka {
   }
 
   private async format(): Promise<void> {
-    const args = [KafkaTool.storage, 'format', '--standalone', '--cluster-id', randomClusterId(), '--config', this.configFile];
-    const cds = classDataSharing(this.install, 'tool');
-    const r = await runJava([...jvmArgs('256m', TOOL_JVM, this.install.classpath, cds), ...args], '', 120_000);
-    cds.exited();
+    const args = ['format', '--standalone', '--cluster-id', randomClusterId(), '--config', this.configFile];
+    const r = await runTool(this.install, KafkaTool.storage, args, '', 120_000);
     if (r.code !== 0) throw new Error(`kafka StorageTool format failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
   }
 
@@ -353,7 +360,7 @@ export class ReferenceKafka {
       child.on('exit', (code, signal) => {
         // A JVM ends with 143 after running its shutdown hooks for SIGTERM; the archive is
         // dumped after those, so it is complete on either clean exit (not after a SIGKILL).
-        if (code === 0 || code === 143) cds.exited();
+        cds.exited(code === 0 || code === 143);
         resolve(code ?? (signal === null ? null : -1));
       }),
     );

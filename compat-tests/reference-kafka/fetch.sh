@@ -18,7 +18,7 @@ KAFKA_VERSION=4.1.1
 LOG4J_VERSION=2.24.3
 DEPENDENCY_PLUGIN_VERSION=3.8.1
 FAILURE_MEMORY_SECONDS=600
-MVN_TIMEOUT_SECONDS=${SAMSA_REFERENCE_KAFKA_MVN_TIMEOUT:-420}
+MVN_TIMEOUT_SECONDS=${SAMSA_REFERENCE_KAFKA_MVN_TIMEOUT:-300}
 
 CACHE=${SAMSA_REFERENCE_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/samsa/reference-kafka/$KAFKA_VERSION}
 CLASSPATH_FILE=$CACHE/classpath.txt
@@ -92,7 +92,7 @@ POM
 resolve() {
   rm -f "$CLASSPATH_FILE.tmp"
   timeout "$MVN_TIMEOUT_SECONDS" mvn -B -q -f "$CACHE/pom.xml" \
-    -Dmaven.wagon.http.retryHandler.count=3 \
+    -Dmaven.wagon.http.retryHandler.count=3 -Dmaven.wagon.rto=120000 \
     dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$CLASSPATH_FILE.tmp" \
     >"$CACHE/mvn.log" 2>&1
 }

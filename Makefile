@@ -3,14 +3,22 @@ SPEC ?= ../shared/kafka-spec
 NODE_MODULES_STAMP := node_modules/.samsa-installed
 TEST_FILES ?= $(shell find dist -path '*/test/*' -name '*.test.js' -not -path '*/node_modules/*' 2>/dev/null | sort)
 
-.PHONY: all install system-deps build generate run test bench bench-protocol bench-storage clean
+.PHONY: all install system-deps reference-kafka build generate run test bench bench-protocol bench-storage clean
 
 all: build
 
-# Debian packages the compat tests drive (kcat, Python clients) and the headers node-rdkafka
-# needs to build librdkafka with zstd. Installed only when missing, and only as root.
+# Debian packages the compat tests drive (kcat, Python clients, Java and Maven for the reference
+# Kafka) and the headers node-rdkafka needs to build librdkafka with zstd. Installed only when
+# missing, and only as root.
 system-deps:
 	@bash scripts/system-deps.sh
+
+# A real Apache Kafka (pinned in compat-tests/reference-kafka/fetch.sh) for the compat tests that
+# compare Samsa with it: resolved with mvn from Maven Central once, then reused from Maven's local
+# repository. When it cannot be had, fetch.sh says why in one line and those tests skip with that
+# reason, so the other tests still run.
+reference-kafka:
+	@bash compat-tests/reference-kafka/fetch.sh >/dev/null || true
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -38,7 +46,7 @@ generate: $(NODE_MODULES_STAMP)
 run: install build
 	bin/samsa start
 
-test: install build
+test: install build reference-kafka
 	node scripts/run-tests.js
 
 # The end-to-end suite against a fresh broker with node-rdkafka load (bench/suite.ts; writes

@@ -7,6 +7,9 @@ command -v kcat >/dev/null 2>&1 || need+=(kcat)
 /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || need+=(python3-confluent-kafka)
 dpkg -s libzstd-dev >/dev/null 2>&1 || need+=(libzstd-dev)
 dpkg -s liblz4-dev >/dev/null 2>&1 || need+=(liblz4-dev)
+# Java and Maven run the reference Kafka broker (compat-tests/reference-kafka).
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "samsa: missing Debian packages: ${need[*]}" >&2

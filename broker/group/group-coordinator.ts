@@ -98,7 +98,10 @@ export class GroupCoordinator {
   start(): void {
     if (this.controller.image().topics.has(GROUP_TOPIC)) {
       this.topicReady = Promise.resolve();
-      for (let p = 0; p < this.partitionCount(); p++) void this.shardFor(p).catch((e: unknown) => this.logger.error(`loading ${GROUP_TOPIC}-${p}: ${String(e)}`));
+      for (let p = 0; p < this.partitionCount(); p++) {
+        // On a full disk every partition without a directory yet fails alike: one line says it.
+        void this.shardFor(p).catch((e: unknown) => this.logger.throttled('error', `load:${GROUP_TOPIC}`, `loading ${GROUP_TOPIC}-${p}: ${String(e)}`));
+      }
     }
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();

@@ -5,6 +5,7 @@
 import { QuorumController } from '../controller/quorum-controller.js';
 import type { BrokerRegistration, MetadataImage } from '../controller/image.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import type { FileSystem } from '../storage/fs/file-system.js';
 import type { ServerConfig } from './config/server-config.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
@@ -18,6 +19,11 @@ import { BrokerRequestDispatcher } from './request-dispatcher.js';
 export interface ListenerAddress {
   host: string;
   port: number;
+}
+
+export interface BrokerStartOptions {
+  /** The file system under the partition logs (tests use an in-memory one that injects faults). */
+  fs?: FileSystem;
 }
 
 export class Broker {
@@ -38,7 +44,7 @@ export class Broker {
     readonly groups: GroupCoordinator,
   ) {}
 
-  static async start(config: ServerConfig, logger = new Logger()): Promise<Broker> {
+  static async start(config: ServerConfig, logger = new Logger(), opts: BrokerStartOptions = {}): Promise<Broker> {
     const listener = config.listeners[0]!;
     if (!config.fsyncEnabled) {
       logger.warn('samsa.log.fsync.enable=false: data is never fsynced; a machine crash can lose acknowledged writes');
@@ -49,8 +55,9 @@ export class Broker {
       listeners: config.advertisedListeners.length > 0 ? config.advertisedListeners : config.listeners,
       config,
       fsync: config.fsyncEnabled,
+      log: (msg) => logger.info(`metadata log: ${msg}`),
     });
-    const replicaManager = await ReplicaManager.open(config, controller, logger);
+    const replicaManager = await ReplicaManager.open(config, controller, logger, opts.fs);
     const producerIds = new ProducerIdManager(controller, config.nodeId);
     const groups = new GroupCoordinator(config, controller, replicaManager, logger);
     groups.start();

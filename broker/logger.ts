@@ -3,12 +3,15 @@
  * message the first time its key is seen within a window, so a client repeating bad input cannot
  * flood the log.
  */
+import { RepeatLimiter } from '../storage/repeat-limiter.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export class Logger {
   private readonly seen = new Map<string, number>();
+  private readonly repeats = new RepeatLimiter();
 
   constructor(
     private readonly level: LogLevel = 'info',
@@ -38,6 +41,16 @@ export class Logger {
 
   error(msg: string): void {
     this.log('error', msg);
+  }
+
+  /**
+   * Logs under `key` at most once per 10 s, saying how many repeats were suppressed in between
+   * (failures every request hits, such as a full disk, one line per partition).
+   */
+  throttled(level: LogLevel, key: string, msg: string): void {
+    if (!this.enabled(level)) return;
+    const suppressed = this.repeats.admit(key);
+    if (suppressed !== null) this.log(level, RepeatLimiter.describe(msg, suppressed));
   }
 
   /** Logs under `key` at most once a minute; the key map is bounded. */

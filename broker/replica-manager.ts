@@ -9,6 +9,7 @@
 import type { QuorumController } from '../controller/quorum-controller.js';
 import type { ImageChanges, MetadataImage, TopicImage } from '../controller/image.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import type { FileSystem } from '../storage/fs/file-system.js';
 import { LogManager } from '../storage/log-manager.js';
 import { LogCleaner } from '../storage/log/cleaner.js';
 import type { PartitionLog } from '../storage/log/partition-log.js';
@@ -41,6 +42,23 @@ function failure(errorCode: number, errorMessage: string | null = null, recordEr
   return { errorCode, errorMessage, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, recordErrors };
 }
 
+/**
+ * A partition's log could not be opened or created (a full or failing disk): Kafka answers
+ * KAFKA_STORAGE_ERROR for a partition whose log directory is offline. The next use tries again.
+ */
+export class LogUnavailableError extends Error {
+  readonly errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+  constructor(partition: string, cause: unknown) {
+    super(`the log of ${partition} could not be opened: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** KAFKA_STORAGE_ERROR for a partition whose log could not be opened; other errors are rethrown. */
+export function storageErrorCode(e: unknown): number {
+  if (e instanceof LogUnavailableError) return e.errorCode;
+  throw e;
+}
+
 /** One partition led by this broker. */
 export class Partition {
   private log: PartitionLog | null = null;
@@ -56,6 +74,7 @@ export class Partition {
     public leaderEpoch: number,
     public settings: TopicSettings,
     private readonly logs: LogManager,
+    private readonly logger: Logger,
   ) {}
 
   /** The open log, or null while it is still being opened. */
@@ -63,13 +82,24 @@ export class Partition {
     return this.log;
   }
 
-  /** The log, opened on first use. */
+  /**
+   * The log, opened on first use. A failed open rejects with LogUnavailableError and is tried
+   * again by the next call (opening needs no free space for an existing log, only for a new one).
+   */
   getLog(): PartitionLog | Promise<PartitionLog> {
     if (this.log !== null) return this.log;
-    this.opening ??= this.logs.getOrCreate(this.topic, this.index, this.topicId, this.settings.log).then((l) => {
-      this.log = l;
-      return l;
-    });
+    this.opening ??= this.logs.getOrCreate(this.topic, this.index, this.topicId, this.settings.log).then(
+      (l) => {
+        this.log = l;
+        return l;
+      },
+      (e: unknown) => {
+        this.opening = null;
+        const err = new LogUnavailableError(`${this.topic}-${this.index}`, e);
+        this.logger.throttled('error', `open:${this.topic}-${this.index}`, err.message);
+        throw err;
+      },
+    );
     return this.opening;
   }
 
@@ -101,8 +131,9 @@ export class ReplicaManager {
     this.cleaner = new LogCleaner({ fs: logs.fs, log: (msg) => logger.info(msg) });
   }
 
-  static async open(config: ServerConfig, controller: QuorumController, logger: Logger): Promise<ReplicaManager> {
-    const logs = await LogManager.open(config.logDirs[0]!, { fsyncEnabled: config.fsyncEnabled, logger: (msg) => logger.info(msg) });
+  /** `fs` replaces the disk under the partition logs (tests run the broker on an in-memory file system). */
+  static async open(config: ServerConfig, controller: QuorumController, logger: Logger, fs?: FileSystem): Promise<ReplicaManager> {
+    const logs = await LogManager.open(config.logDirs[0]!, { fsyncEnabled: config.fsyncEnabled, logger: (msg) => logger.info(msg), ...(fs === undefined ? {} : { fs }) });
     const rm = new ReplicaManager(config, logs, logger);
     const image = controller.image();
     for (const t of image.topics.values()) rm.addTopic(t, image);
@@ -155,9 +186,14 @@ export class ReplicaManager {
     for (const p of [...this.allPartitions()]) {
       if (this.closed) return;
       if (!this.isCurrent(p)) continue;
-      const log = await p.getLog();
-      await log.applyRetention(now);
-      await log.writeOffsetCheckpoint();
+      try {
+        const log = await p.getLog();
+        await log.applyRetention(now);
+        await log.writeOffsetCheckpoint();
+      } catch (e) {
+        // One partition on a full or failing disk must not stop retention of the others.
+        this.logger.throttled('warn', `retention:${p.topic}-${p.index}`, `retention of ${p.topic}-${p.index} failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
   }
 
@@ -188,7 +224,7 @@ export class ReplicaManager {
         old.settings = settings;
         return old;
       }
-      return new Partition(t.name, t.id, p.partition, p.leaderEpoch, settings, this.logs);
+      return new Partition(t.name, t.id, p.partition, p.leaderEpoch, settings, this.logs, this.logger);
     });
     this.topics.set(t.name, parts);
   }
@@ -230,11 +266,18 @@ export class ReplicaManager {
     if (partition === undefined) return Promise.resolve(failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
     if (opts.internal !== true && INTERNAL_TOPICS.has(topic)) return Promise.resolve(failure(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`));
     const log = partition.getLog();
-    if (log instanceof Promise) return log.then((l) => this.appendToLog(partition, l, records, opts));
+    if (log instanceof Promise) {
+      return log.then(
+        (l) => this.appendToLog(partition, l, records, opts),
+        (e: unknown) => failure(storageErrorCode(e), e instanceof Error ? e.message : null),
+      );
+    }
     return this.appendToLog(partition, log, records, opts);
   }
 
   private async appendToLog(partition: Partition, log: PartitionLog, records: Buffer, opts: AppendOptions): Promise<AppendResult> {
+    // A log that ran out of space takes appends again once there is space (else append refuses).
+    if (log.failed) await log.recoverIfFailed();
     const prepared = prepareBatches(records, opts.produceVersion, partition.settings, `${partition.topic}-${partition.index}`);
     if (prepared.errorCode !== ErrorCode.NONE) return failure(prepared.errorCode, prepared.errorMessage, prepared.recordErrors);
     const logAppendTime = partition.settings.logAppendTime ? Date.now() : undefined;
@@ -252,7 +295,7 @@ export class ReplicaManager {
       partition.notifyAppend(prepared.records.length);
       if (opts.acks === -1) await outcome.durable;
     } catch (e) {
-      this.logger.error(`append to ${partition.topic}-${partition.index} failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.logger.throttled('error', `append:${partition.topic}-${partition.index}`, `append to ${partition.topic}-${partition.index} failed: ${e instanceof Error ? e.message : String(e)}`);
       return failure(ErrorCode.KAFKA_STORAGE_ERROR, 'the log could not be written');
     }
     return {

@@ -60,6 +60,8 @@ export class MetadataLog {
       records: records.map((r, i) => ({ key: null, value: encodeMetadataRecord(r), timestamp: now, offsetDelta: i })),
     });
     const [info] = scanBatches(batch);
+    // After a write refused for lack of space, the log takes appends again once space is back.
+    if (this.log.failed) await this.log.recoverIfFailed();
     const outcome = this.log.append(batch, [info!], { leaderEpoch, requireDurable: this.fsync });
     if ('errorCode' in outcome) throw new Error(`metadata log append failed: ${outcome.errorMessage ?? outcome.errorCode}`);
     if ('duplicate' in outcome) throw new Error('metadata log append was taken for a duplicate');

@@ -119,7 +119,15 @@ export class QuorumController {
         logDirs: [],
       },
     });
-    await this.commit(records);
+    const registered = this.current.brokers.has(this.opts.nodeId);
+    try {
+      await this.commit(records);
+    } catch (e) {
+      // A restart on a full disk: the registration from the last run stands (this node's own
+      // address is taken from its configuration anyway), so the broker still serves reads.
+      if (!registered || records.length !== 1) throw e;
+      (this.opts.log ?? (() => undefined))(`registering broker ${this.opts.nodeId} in the metadata log failed, keeping the previous registration: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   image(): MetadataImage {

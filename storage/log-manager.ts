@@ -87,8 +87,14 @@ export class LogManager {
     // Opening creates the directory.
     const log = await PartitionLog.open(dir, key, logConfig, { fs: this.fs, flusher: this.flusher, log: this.opts.logger });
     if (recorded !== topicId) {
-      await this.fs.writeFileAtomic(`${dir}/${PARTITION_METADATA}`, Buffer.from(`version: 0\ntopic_id: ${topicId}\n`), logConfig.fsyncEnabled);
-      await this.fs.syncDir(this.dataDir);
+      try {
+        await this.fs.writeFileAtomic(`${dir}/${PARTITION_METADATA}`, Buffer.from(`version: 0\ntopic_id: ${topicId}\n`), logConfig.fsyncEnabled);
+        await this.fs.syncDir(this.dataDir);
+      } catch (e) {
+        // The log is usable without it (a directory without one is taken as the live topic's);
+        // the next open writes it. A full disk must not make the partition unreadable.
+        this.opts.logger(`${key}: writing ${PARTITION_METADATA} failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
     return log;
   }

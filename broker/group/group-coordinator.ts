@@ -36,6 +36,23 @@ export class CoordinatorError extends Error {
   }
 }
 
+/**
+ * What a coordinator answers when its append to `__consumer_offsets` fails, as Kafka's
+ * GroupMetadataManager.storeOffsets and GroupCoordinatorService.handleOperationException map it:
+ * a partition whose log cannot be written (KAFKA_STORAGE_ERROR, a full disk) or that is led
+ * elsewhere is NOT_COORDINATOR, so the client looks the coordinator up again and retries; any
+ * other failure is COORDINATOR_NOT_AVAILABLE, also retriable.
+ */
+export function coordinatorErrorForAppend(errorCode: number): number {
+  switch (errorCode) {
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+      return ErrorCode.NOT_COORDINATOR;
+    default:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+}
+
 export class GroupCoordinator {
   private readonly shards = new Map<number, GroupShard>();
   private readonly loading = new Map<number, Promise<GroupShard>>();
@@ -81,7 +98,10 @@ export class GroupCoordinator {
   start(): void {
     if (this.controller.image().topics.has(GROUP_TOPIC)) {
       this.topicReady = Promise.resolve();
-      for (let p = 0; p < this.partitionCount(); p++) void this.shardFor(p).catch((e: unknown) => this.logger.error(`loading ${GROUP_TOPIC}-${p}: ${String(e)}`));
+      for (let p = 0; p < this.partitionCount(); p++) {
+        // On a full disk every partition without a directory yet fails alike: one line says it.
+        void this.shardFor(p).catch((e: unknown) => this.logger.throttled('error', `load:${GROUP_TOPIC}`, `loading ${GROUP_TOPIC}-${p}: ${String(e)}`));
+      }
     }
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
@@ -115,7 +135,10 @@ export class GroupCoordinator {
           },
         ],
         false,
-      );
+      ).catch((e: unknown) => {
+        // The metadata log could not be written (a full disk): clients look for the coordinator again.
+        throw new CoordinatorError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `creating ${GROUP_TOPIC} failed: ${e instanceof Error ? e.message : String(e)}`);
+      });
       if (result!.errorCode !== ErrorCode.NONE && result!.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
         throw new CoordinatorError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `creating ${GROUP_TOPIC} failed: ${result!.errorMessage ?? result!.errorCode}`);
       }
@@ -151,7 +174,13 @@ export class GroupCoordinator {
     const shard = new GroupShard(partition, this.groupConfig, (msg) => this.logger.info(msg), this.topicResolver);
     const p = this.replicas.partition(GROUP_TOPIC, partition);
     if (p === undefined) throw new CoordinatorError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${GROUP_TOPIC}-${partition} is not hosted here`);
-    const log = await p.getLog();
+    let log;
+    try {
+      log = await p.getLog();
+    } catch (e) {
+      // The partition's log cannot be opened: this broker cannot coordinate its groups for now.
+      throw new CoordinatorError(ErrorCode.NOT_COORDINATOR, `${GROUP_TOPIC}-${partition} cannot be loaded: ${e instanceof Error ? e.message : String(e)}`);
+    }
     let offset = log.logStartOffset;
     let count = 0;
     const started = Date.now();
@@ -206,11 +235,13 @@ export class GroupCoordinator {
             result.afterWrite?.(true);
           },
           (e: unknown) => {
-            this.logger.warn(`writing to ${GROUP_TOPIC}-${partition} failed: ${e instanceof Error ? e.message : String(e)}; its groups are reloaded from the log`);
+            this.logger.throttled('warn', `write:${GROUP_TOPIC}-${partition}`, `writing to ${GROUP_TOPIC}-${partition} failed: ${e instanceof Error ? e.message : String(e)}; its groups are reloaded from the log`);
             // Consumer-group state was applied ahead of the write: rebuild it from what is durable.
             if (this.shards.get(partition) === shard) this.shards.delete(partition);
             result.afterWrite?.(false);
-            if (result.afterWrite === undefined) throw new CoordinatorError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the group state could not be written');
+            if (result.afterWrite === undefined) {
+              throw new CoordinatorError(e instanceof CoordinatorError ? e.errorCode : ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the group state could not be written');
+            }
           },
         ),
       );
@@ -233,7 +264,9 @@ export class GroupCoordinator {
       }),
     });
     const res = await this.replicas.appendRecords(GROUP_TOPIC, partition, batch, { acks: -1, produceVersion: 9, transactionalId: null, internal: true });
-    if (res.errorCode !== ErrorCode.NONE) throw new Error(`append returned error ${res.errorCode}${res.errorMessage ? `: ${res.errorMessage}` : ''}`);
+    if (res.errorCode !== ErrorCode.NONE) {
+      throw new CoordinatorError(coordinatorErrorForAppend(res.errorCode), `append returned error ${res.errorCode}${res.errorMessage ? `: ${res.errorMessage}` : ''}`);
+    }
   }
 
   /** Timeouts and offset expiry, for every loaded shard. */

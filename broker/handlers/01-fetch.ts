@@ -27,7 +27,7 @@ import { downConvert } from '../../protocol/records/index.js';
 import { EMPTY_BYTES, type RecordsData } from '../../protocol/codec/support.js';
 import { waitForAppends } from '../fetch/delayed-fetch.js';
 import { partitionKey, type FetchSession, type SessionPartition } from '../fetch/fetch-session-cache.js';
-import type { Partition } from '../replica-manager.js';
+import { storageErrorCode, type Partition } from '../replica-manager.js';
 import { ZERO_UUID } from '../topic-names.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { leaderEpochError } from './leader-epoch.js';
@@ -116,7 +116,14 @@ async function readPartitions(
       continue;
     }
     partitions.push(partition);
-    const log = await partition.getLog();
+    let log;
+    try {
+      log = await partition.getLog();
+    } catch (e) {
+      read.errorCode = storageErrorCode(e);
+      failed = true;
+      continue;
+    }
     read.highWatermark = BigInt(log.highWatermark);
     read.lastStableOffset = BigInt(log.lastStableOffset);
     read.logStartOffset = BigInt(log.logStartOffset);

@@ -15,6 +15,7 @@ import {
   type ListOffsetsResponse,
   type ListOffsetsResponseListOffsetsPartitionResponse,
 } from '../../protocol/messages/index.js';
+import { storageErrorCode } from '../replica-manager.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { leaderEpochError } from './leader-epoch.js';
 
@@ -48,7 +49,13 @@ async function handle(req: ListOffsetsRequest, ctx: RequestContext): Promise<Lis
           if (partition === undefined) return answer(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           const epochError = leaderEpochError(p.currentLeaderEpoch, partition.leaderEpoch);
           if (epochError !== ErrorCode.NONE) return answer(p.partitionIndex, epochError);
-          const log = await partition.getLog();
+          let log;
+          try {
+            // Reads need no free space: a log that opens answers even on a full disk.
+            log = await partition.getLog();
+          } catch (e) {
+            return answer(p.partitionIndex, storageErrorCode(e));
+          }
           const epoch = partition.leaderEpoch;
           let offset = -1;
           let timestamp = -1;

@@ -7,6 +7,7 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { deleteRecordsApi, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../protocol/messages/index.js';
+import { storageErrorCode } from '../replica-manager.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 async function handle(req: DeleteRecordsRequest, ctx: RequestContext): Promise<DeleteRecordsResponse> {
@@ -18,13 +19,18 @@ async function handle(req: DeleteRecordsRequest, ctx: RequestContext): Promise<D
         t.partitions.map(async (p) => {
           const partition = rm.partition(t.name, p.partitionIndex);
           if (partition === undefined) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-          const log = await partition.getLog();
+          let log;
+          try {
+            log = await partition.getLog();
+          } catch (e) {
+            return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: storageErrorCode(e) };
+          }
           const target = p.offset === -1n ? log.highWatermark : Number(p.offset);
           if (target < 0 || target > log.highWatermark) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
           try {
             await log.deleteRecordsBefore(target);
           } catch (e) {
-            ctx.broker.logger.error(`DeleteRecords on ${t.name}-${p.partitionIndex}: ${String(e)}`);
+            ctx.broker.logger.throttled('error', `delete-records:${t.name}-${p.partitionIndex}`, `DeleteRecords on ${t.name}-${p.partitionIndex}: ${String(e)}`);
             return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
           }
           return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(log.logStartOffset), errorCode: ErrorCode.NONE };

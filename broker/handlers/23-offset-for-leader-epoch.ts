@@ -11,6 +11,7 @@ import {
   type OffsetForLeaderEpochResponse,
   type OffsetForLeaderEpochResponseEpochEndOffset,
 } from '../../protocol/messages/index.js';
+import { storageErrorCode } from '../replica-manager.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { leaderEpochError } from './leader-epoch.js';
 
@@ -29,7 +30,12 @@ async function handle(req: OffsetForLeaderEpochRequest, ctx: RequestContext): Pr
           if (partition === undefined) return result(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           const epochError = leaderEpochError(p.currentLeaderEpoch, partition.leaderEpoch);
           if (epochError !== ErrorCode.NONE) return result(p.partition, epochError);
-          const log = await partition.getLog();
+          let log;
+          try {
+            log = await partition.getLog();
+          } catch (e) {
+            return result(p.partition, storageErrorCode(e));
+          }
           const found = log.endOffsetForEpoch(p.leaderEpoch);
           return result(p.partition, ErrorCode.NONE, found.epoch, BigInt(found.endOffset));
         }),

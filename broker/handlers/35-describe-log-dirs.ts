@@ -8,6 +8,7 @@ import { statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { describeLogDirsApi, type DescribeLogDirsRequest, type DescribeLogDirsResponse } from '../../protocol/messages/index.js';
+import { storageErrorCode } from '../replica-manager.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 async function handle(req: DescribeLogDirsRequest, ctx: RequestContext): Promise<DescribeLogDirsResponse> {
@@ -24,7 +25,13 @@ async function handle(req: DescribeLogDirsRequest, ctx: RequestContext): Promise
     for (const index of t.partitions) {
       const partition = rm.partition(t.name, index);
       if (partition === undefined) continue; // Kafka leaves out partitions this broker does not host.
-      const log = await partition.getLog();
+      let log;
+      try {
+        log = await partition.getLog();
+      } catch (e) {
+        storageErrorCode(e); // rethrows anything but a log that could not be opened
+        continue; // its size is unknown
+      }
       partitions.push({ partitionIndex: index, partitionSize: BigInt(log.sizeInBytes), offsetLag: 0n, isFutureKey: false });
     }
     if (partitions.length > 0) topics.push({ name: t.name, partitions });

@@ -18,6 +18,12 @@ export interface StorageFile {
   close(): Promise<void>;
 }
 
+/** Whether `e` says the disk (or the user's quota) is full: the write may succeed once space is freed. */
+export function isOutOfSpace(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 export interface FileSystem {
   /** Opens for reading and writing, creating the file when missing. */
   openFile(path: string): Promise<StorageFile>;
@@ -217,9 +223,13 @@ export class NodeFileSystem implements FileSystem {
     try {
       await fh.writeFile(data);
       if (sync) await fh.datasync();
-    } finally {
+    } catch (e) {
       await fh.close();
+      // A partial temp file keeps the blocks it took (ENOSPC): give them back.
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw e;
     }
+    await fh.close();
     await rename(tmp, path);
     if (sync) await this.syncDir(dirname(path));
   }

@@ -11,6 +11,13 @@
  *    the entries of every directory above it (an ext4 journal commit carries the earlier creates).
  *  - crash() rebuilds every directory from its durable entries and every file from its durable
  *    bytes; whatever is unreachable is gone. Open handles from before the crash fail with EBADF.
+ *  - setCapacity(bytes) makes the disk finite: the bytes of every reachable file plus one 4 KiB
+ *    block per directory count against it. A write that does not fit writes what fits and fails
+ *    with ENOSPC (as write(2) returns a short count and the next call fails); mkdir fails with
+ *    ENOSPC without a free block. Creating an empty file, truncating, removing and renaming need no
+ *    space, as on ext4 or tmpfs (inodes are separate from blocks).
+ *  - Open handles are counted (`openHandles`), so tests can check that every failure path closes
+ *    what it opened.
  * Paths are normalized with path.posix; absolute paths hang off '/', relative ones off '.', two
  * separate roots that always exist (a leading '..' is treated as an ordinary name).
  */
@@ -71,6 +78,9 @@ function checkPosition(name: string, value: number): void {
 /** Resolves on a later microtask, so callers interleave roughly as they would around real I/O. */
 const tick = (): Promise<void> => Promise.resolve();
 
+/** Space a directory takes (one ext4 block). */
+const DIR_BLOCK = 4096;
+
 function newDir(parent: DirNode | null, name: string): DirNode {
   return { kind: 'dir', parent, name, entries: new Map(), durableEntries: new Map() };
 }
@@ -95,6 +105,35 @@ class Disk {
   /** Writes that still succeed before every write fails (null: no limit). */
   writesLeft: number | null = null;
   fullError: Error | null = null;
+  /** Bytes the disk holds (null: unlimited). */
+  capacity: number | null = null;
+  /** Handles not closed yet, of this epoch. */
+  readonly open = new Set<MemoryFile>();
+
+  /** Bytes in use: reachable files' lengths plus a block per directory (walked: tests are small). */
+  usedBytes(): number {
+    let used = 0;
+    const seen = new Set<Node>();
+    const walk = (dir: DirNode): void => {
+      for (const node of dir.entries.values()) {
+        if (seen.has(node)) continue;
+        seen.add(node);
+        if (node.kind === 'file') used += node.length;
+        else {
+          used += DIR_BLOCK;
+          walk(node);
+        }
+      }
+    };
+    walk(this.roots.abs);
+    walk(this.roots.rel);
+    return used;
+  }
+
+  /** Bytes that still fit (Infinity without a capacity). */
+  freeBytes(): number {
+    return this.capacity === null ? Infinity : Math.max(0, this.capacity - this.usedBytes());
+  }
 
   split(path: string): { root: DirNode; parts: string[] } {
     const p = normalizePath(path);
@@ -168,6 +207,15 @@ class Disk {
     } else if (this.writesLeft !== null && this.writesLeft <= 0) {
       throw this.fullError ?? fsError('ENOSPC', 'write');
     }
+    if (this.capacity !== null) {
+      // Only growth takes space: rewriting bytes inside the file does not.
+      const growth = Math.max(0, position + limit - file.length);
+      const free = this.freeBytes();
+      if (growth > free) {
+        limit = Math.max(0, file.length + free - position);
+        error ??= fsError('ENOSPC', 'write');
+      }
+    }
     if (limit > 0) {
       this.ensureCapacity(file, position + limit);
       let at = position;
@@ -219,6 +267,7 @@ class Disk {
 
   crash(): void {
     this.epoch++;
+    this.open.clear();
     const seen = new Set<DirNode>(); // renamed directories can be durably reachable twice
     const restore = (dir: DirNode): void => {
       if (seen.has(dir)) return;
@@ -246,7 +295,10 @@ class MemoryFile implements StorageFile {
     private readonly disk: Disk,
     private readonly node: FileNode,
     private readonly epoch: number,
-  ) {}
+    private readonly path: string,
+  ) {
+    disk.open.add(this);
+  }
 
   private check(syscall: string): void {
     if (this.closed || this.epoch !== this.disk.epoch) throw fsError('EBADF', syscall);
@@ -287,6 +339,12 @@ class MemoryFile implements StorageFile {
     await tick();
     if (this.epoch !== this.disk.epoch) throw fsError('EBADF', 'close');
     this.closed = true;
+    this.disk.open.delete(this);
+  }
+
+  /** The path the handle was opened with (for reporting handles left open). */
+  get openedAs(): string {
+    return this.path;
   }
 }
 
@@ -329,7 +387,7 @@ export class MemoryFileSystem implements FileSystem {
     } else {
       file = existing;
     }
-    return new MemoryFile(this.disk, file, this.disk.epoch);
+    return new MemoryFile(this.disk, file, this.disk.epoch, path);
   }
 
   async readFile(path: string): Promise<Buffer | null> {
@@ -348,9 +406,12 @@ export class MemoryFileSystem implements FileSystem {
       await f.truncate(0); // open(tmp, 'w') truncates
       if (data.length > 0) await f.writev([data], 0);
       if (sync) await f.datasync();
-    } finally {
+    } catch (e) {
       await f.close();
+      await this.remove(tmp); // a partial temp file would hold on to the space it took
+      throw e;
     }
+    await f.close();
     await this.rename(tmp, path);
     if (sync) await this.syncDir(posix.dirname(normalizePath(path)));
   }
@@ -388,6 +449,7 @@ export class MemoryFileSystem implements FileSystem {
     parts.forEach((part, i) => {
       const next = dir.entries.get(part);
       if (next === undefined) {
+        if (this.disk.freeBytes() < DIR_BLOCK) throw fsError('ENOSPC', 'mkdir', path);
         const created = newDir(dir, part);
         this.disk.link(dir, part, created);
         dir = created;
@@ -445,6 +507,35 @@ export class MemoryFileSystem implements FileSystem {
   failWritesFrom(n: number, error?: Error): void {
     this.disk.writesLeft = Math.max(0, n);
     this.disk.fullError = error ?? null;
+  }
+
+  /**
+   * Makes the disk hold at most `bytes` (file bytes plus 4 KiB per directory); null removes the
+   * limit. Lowering it below what is in use keeps the data: only growth fails. Not cleared by
+   * clearFaults(): space comes back with setCapacity, or by removing or truncating files.
+   */
+  setCapacity(bytes: number | null): void {
+    this.disk.capacity = bytes;
+  }
+
+  /** Leaves exactly `bytes` free from now on (a capacity of what is in use plus `bytes`). */
+  leaveFree(bytes: number): void {
+    this.disk.capacity = this.disk.usedBytes() + bytes;
+  }
+
+  /** Bytes in use (reachable files plus 4 KiB per directory). */
+  get usedBytes(): number {
+    return this.disk.usedBytes();
+  }
+
+  /** Handles opened and not closed yet (handles from before a crash are gone). */
+  get openHandles(): number {
+    return this.disk.open.size;
+  }
+
+  /** Paths of the handles still open, sorted (to say which one leaked). */
+  openHandlePaths(): string[] {
+    return [...this.disk.open].map((f) => f.openedAs).sort();
   }
 
   clearFaults(): void {

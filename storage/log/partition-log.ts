@@ -29,7 +29,8 @@ import {
   setPartitionLeaderEpoch,
   type BatchInfo,
 } from '../../protocol/records/index.js';
-import type { FileSystem, StorageFile } from '../fs/file-system.js';
+import { isOutOfSpace, type FileSystem, type StorageFile } from '../fs/file-system.js';
+import { RepeatLimiter } from '../repeat-limiter.js';
 import {
   CheckpointWriter,
   EPOCH_CHECKPOINT,
@@ -66,6 +67,9 @@ const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
 const MAGIC_OFFSET = 16;
 const MIN_BATCH = 61;
+/** Bounds of the probe write that checks whether space is back after a failed write. */
+const MIN_PROBE_BYTES = 4096;
+const MAX_PROBE_BYTES = 1024 * 1024;
 
 export interface AppendOptions {
   leaderEpoch: number;
@@ -149,12 +153,19 @@ export function snapshotFileName(offset: number): string {
 
 export class PartitionLog {
   private segments: Segment[] = [];
-  private readonly producers = new ProducerStateManager();
+  private producers = new ProducerStateManager();
   private epochs: EpochEntry[] = [];
   private readonly queue: Task[] = [];
   private queuedBytes = 0;
   private writing: Promise<void> | null = null;
   private failure: unknown = null;
+  /** Whether the failure was a write refused for lack of space, which recoverIfFailed can undo. */
+  private failureRecoverable = false;
+  /** Bytes of the write that failed (the probe for free space writes as many, within bounds). */
+  private failedWriteBytes = 0;
+  private recovering: Promise<boolean> | null = null;
+  /** Files that only speed things up (indexes, checkpoints, snapshots) and could not be written. */
+  private readonly degradedLog = new RepeatLimiter();
   private closed = false;
   private readonly checkpoints: CheckpointWriter;
   /** Index files of sealed segments, most recently used last. */
@@ -195,7 +206,13 @@ export class PartitionLog {
   /** Opens (or creates) the log in `dir`, recovering it after an unclean shutdown. */
   static async open(dir: string, name: string, config: LogConfig, deps: PartitionLogDeps): Promise<PartitionLog> {
     const log = new PartitionLog(dir, name, config, deps);
-    await log.load();
+    try {
+      await log.load();
+    } catch (e) {
+      // Nothing else will close the files recovery opened.
+      for (const s of log.segments) await s.close().catch(() => undefined);
+      throw e;
+    }
     log.openedAtEnd = log.logEndOffset;
     return log;
   }
@@ -231,7 +248,10 @@ export class PartitionLog {
    */
   append(records: Buffer, batches: readonly BatchInfo[], opts: AppendOptions): AppendOutcome {
     if (this.closed) return { errorCode: KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} is closed` };
-    if (this.failure !== null) return { errorCode: KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} is read-only after a failed write: ${String(this.failure)}` };
+    if (this.failure !== null) {
+      const why = this.failureRecoverable ? 'has no space left' : 'is read-only after a failed write';
+      return { errorCode: KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} ${why}: ${errorText(this.failure)}` };
+    }
     if (this.queuedBytes + records.length > MAX_QUEUED_BYTES) {
       return { errorCode: KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} has too many writes queued` };
     }
@@ -317,10 +337,12 @@ export class PartitionLog {
       const first = this.queue[0]!;
       if (first.kind === 'seal') {
         this.queue.shift();
+        // After a failed write the rolled segment is not complete: recovery makes it active again.
+        if (this.failure !== null) continue;
         try {
           await this.seal(first);
         } catch (e) {
-          this.fail(e);
+          this.fail(e, false);
         }
         continue;
       }
@@ -363,7 +385,15 @@ export class PartitionLog {
         }
       } catch (e) {
         this.queuedBytes -= bytes;
-        this.fail(e);
+        const firstFailure = this.failure === null;
+        this.fail(e, isOutOfSpace(e));
+        if (firstFailure) {
+          this.failedWriteBytes = bytes;
+          // Cut off what part of the group did land: those bytes were never acknowledged and must
+          // not reappear after a restart (truncating needs no space).
+          const seg = first.segment;
+          await seg.openFile?.truncate(seg.writtenSize).catch(() => undefined);
+        }
         for (const t of group) {
           t.written.reject(e);
           t.durable.reject(e);
@@ -381,8 +411,9 @@ export class PartitionLog {
     try {
       await this.deps.flusher.sync(await seg.open());
     } catch (e) {
-      // A failed fsync leaves the page cache in an unknown state: nothing more may be acknowledged.
-      this.fail(e);
+      // A failed fsync leaves the page cache in an unknown state: nothing more may be acknowledged,
+      // not even once space is back.
+      this.fail(e, false);
       throw e;
     }
     if (upTo > this.recoveryPoint) this.recoveryPoint = upTo;
@@ -395,24 +426,150 @@ export class PartitionLog {
     await this.syncActive(this.highWatermark);
   }
 
-  /** After a failed write or sync the log's file no longer matches its offsets: refuse further appends. */
-  private fail(e: unknown): void {
-    if (this.failure === null) this.deps.log(`${this.name}: write failed, the log is now read-only: ${e instanceof Error ? e.message : String(e)}`);
-    this.failure ??= e;
+  /**
+   * After a failed write or sync the log's file no longer matches its offsets: refuse further
+   * appends. A write refused for lack of space (`recoverable`) is undone by recoverIfFailed once
+   * space is back; any other failure lasts until the log is reopened.
+   */
+  private fail(e: unknown, recoverable: boolean): void {
+    if (this.failure === null) {
+      this.failure = e;
+      this.failureRecoverable = recoverable;
+      const what = recoverable ? 'appends are refused until space is free again' : 'the log is now read-only';
+      this.deps.log(`${this.name}: write failed, ${what}: ${errorText(e)}`);
+    } else if (!recoverable) {
+      this.failureRecoverable = false;
+    }
   }
 
-  /** Makes a rolled segment permanent: data synced, index files written, producer snapshot taken. */
+  /** Whether appends are refused after a failed write or sync. */
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+
+  /**
+   * After a write failed for lack of space: once there is space again, cuts the active segment
+   * back to the end of its last completed write, re-validates it, rebuilds what the failed appends
+   * had changed in memory (offsets, indexes, producer state), and takes appends again. Resolves
+   * whether the log takes appends. One attempt runs at a time; while the disk is still full an
+   * attempt costs one refused probe write.
+   */
+  recoverIfFailed(): Promise<boolean> {
+    if (this.failure === null) return Promise.resolve(true);
+    if (this.closed || !this.failureRecoverable) return Promise.resolve(false);
+    this.recovering ??= this.recover()
+      .catch((e: unknown) => {
+        this.degraded('recovery', `recovering after a failed write failed: ${errorText(e)}`);
+        return false;
+      })
+      .finally(() => (this.recovering = null));
+    return this.recovering;
+  }
+
+  private async recover(): Promise<boolean> {
+    await this.flushWrites();
+    const failure = this.failure;
+    if (failure === null) return true;
+    if (this.closed || !this.failureRecoverable) return false;
+    const fs = this.deps.fs;
+    const end = this.highWatermark;
+    // Segments begun by appends that were never written hold nothing that was acknowledged.
+    while (this.segments.length > 1 && this.activeSegment.baseOffset > end) {
+      const seg = this.segments.pop()!;
+      this.indexCache.delete(seg);
+      await seg.close();
+      for (const p of [seg.path, seg.indexPath(), seg.timeIndexPath()]) await fs.remove(p);
+    }
+    const active = this.activeSegment;
+    const file = await active.open();
+    const good = active.writtenSize;
+    // Is there room again? Write as many bytes as the failed write needed where it failed, then
+    // cut them off. While the disk is full this is all an attempt costs.
+    try {
+      await file.writev([Buffer.alloc(Math.min(MAX_PROBE_BYTES, Math.max(MIN_PROBE_BYTES, this.failedWriteBytes)))], good);
+    } catch (e) {
+      await file.truncate(good);
+      if (isOutOfSpace(e)) return false;
+      throw e;
+    }
+    await file.truncate(good);
+    // Re-validate the active segment as recovery at open does: this rebuilds its in-memory
+    // indexes, next offset and max timestamp without the batches that were never written.
+    active.size = good;
+    const intact = await this.recoverSegment(active, false);
+    this.logEndOffset = active.nextOffset;
+    if (!intact || this.logEndOffset < end) {
+      this.deps.log(`${this.name}: after the failed write the log ends at ${this.logEndOffset}, below the high watermark ${end}: written records were lost`);
+    }
+    this.highWatermark = Math.min(end, this.logEndOffset);
+    this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
+    this.cleanerOffset = Math.min(this.cleanerOffset, this.logEndOffset);
+    this.readHints.clear();
+    const epochs = this.epochs.filter((e) => e.startOffset < this.logEndOffset);
+    if (epochs.length !== this.epochs.length) {
+      this.epochs = epochs;
+      await this.writeEpochCheckpoint().catch((e: unknown) => this.degraded('epoch checkpoint', `writing the leader epoch checkpoint failed: ${errorText(e)}`));
+    }
+    // The idempotent producer state counted the failed batches too: rebuild it as of the log end.
+    this.producers = new ProducerStateManager();
+    await this.loadProducerState(await fs.readdir(this.dir));
+    // Sealed segments whose index files could not be written: try again.
+    for (const seg of this.segments) if (seg !== active && seg.offsetIndex.length > 0) await this.persistIndexes(seg);
+    this.failure = null;
+    this.failureRecoverable = false;
+    this.failedWriteBytes = 0;
+    this.deps.log(`${this.name}: space is available again; appends resume at offset ${this.logEndOffset}`);
+    return true;
+  }
+
+  /**
+   * Logs a write that only speeds things up (index files, checkpoints, snapshots) and failed,
+   * usually for lack of space: the log keeps working without it. One line per kind per interval.
+   */
+  private degraded(kind: string, msg: string): void {
+    const suppressed = this.degradedLog.admit(kind);
+    if (suppressed !== null) this.deps.log(`${this.name}: ${RepeatLimiter.describe(msg, suppressed)}`);
+  }
+
+  /**
+   * Makes a rolled segment permanent: data synced, index files written, producer snapshot taken.
+   * Only a failed sync fails the log; the files after it can be rebuilt from the segment, so
+   * failing to write them (a full disk) is logged and the log goes on.
+   */
   private async seal(task: SealTask): Promise<void> {
     const seg = task.segment;
     const file = await seg.open();
     if (this.config.fsyncEnabled) await file.datasync();
-    await this.writeIndexFiles(seg);
+    await this.persistIndexes(seg);
+    try {
+      await this.deps.fs.writeFileAtomic(`${this.dir}/${snapshotFileName(task.snapshotOffset)}`, task.snapshot, this.config.fsyncEnabled);
+      await this.pruneSnapshots();
+    } catch (e) {
+      // Recovery replays from an older snapshot instead.
+      this.degraded('snapshot', `writing the producer snapshot at ${task.snapshotOffset} failed: ${errorText(e)}`);
+    }
+    if (task.snapshotOffset > this.recoveryPoint) this.recoveryPoint = task.snapshotOffset;
+    await this.writeOffsetCheckpoint().catch((e: unknown) => this.degraded('offsets checkpoint', `writing the offsets checkpoint failed: ${errorText(e)}`));
+  }
+
+  /**
+   * Writes a sealed segment's index files and lets go of its in-memory entries. When they cannot
+   * be written, the entries stay in memory (reads use them) and the files are removed, so that a
+   * stale or partial index is never trusted later: the next open rebuilds them. Returns whether
+   * the files were written.
+   */
+  private async persistIndexes(seg: Segment): Promise<boolean> {
+    try {
+      await this.writeIndexFiles(seg);
+    } catch (e) {
+      this.degraded('index', `writing the index files of segment ${seg.baseOffset} failed, keeping them in memory: ${errorText(e)}`);
+      await this.deps.fs.remove(seg.indexPath()).catch(() => undefined);
+      await this.deps.fs.remove(seg.timeIndexPath()).catch(() => undefined);
+      return false;
+    }
     seg.offsetIndex = [];
     seg.timeIndex = [];
-    await this.deps.fs.writeFileAtomic(`${this.dir}/${snapshotFileName(task.snapshotOffset)}`, task.snapshot, this.config.fsyncEnabled);
-    await this.pruneSnapshots();
-    if (task.snapshotOffset > this.recoveryPoint) this.recoveryPoint = task.snapshotOffset;
-    await this.writeOffsetCheckpoint();
+    return true;
   }
 
   private async writeIndexFiles(seg: Segment): Promise<void> {
@@ -815,7 +972,9 @@ export class PartitionLog {
     // A log that opened exactly as it was closed needs no writes (start-up cost with many logs).
     const unchanged = clean && !leftovers && checkpointBytes !== null && checkpointBytes.equals(this.offsetCheckpointBytes());
     if (!unchanged) {
-      await this.writeOffsetCheckpoint();
+      // A full disk must not keep the log from opening: reads need no checkpoint, and the next
+      // checkpoint (roll, retention, close) tries again.
+      await this.writeOffsetCheckpoint().catch((e: unknown) => this.degraded('offsets checkpoint', `writing the offsets checkpoint failed: ${errorText(e)}`));
       this.changedSinceOpen = true;
     }
     // The clean-shutdown marker's removal must be durable before anything is appended.
@@ -841,10 +1000,13 @@ export class PartitionLog {
       const base = Number(f.slice(0, 20));
       const swapPath = `${this.dir}/${f}`;
       const swap = await fs.openFile(swapPath);
-      const size = await swap.size();
+      let end: number | null | undefined;
+      try {
+        end = await offsetAfterBatches(swap, 0, await swap.size());
+      } finally {
+        await swap.close();
+      }
       const seg = new Segment(base, this.dir, fs);
-      const end = await offsetAfterBatches(swap, 0, size);
-      await swap.close();
       if (end === null || end === undefined) {
         await fs.remove(swapPath);
         continue;
@@ -941,11 +1103,8 @@ export class PartitionLog {
       if (this.config.fsyncEnabled) await file.datasync();
       seg.size = seg.writtenSize = pos;
     }
-    if (sealed && reason === null) {
-      await this.writeIndexFiles(seg);
-      seg.offsetIndex = [];
-      seg.timeIndex = [];
-    }
+    // Opening must not depend on free space: without index files the entries stay in memory.
+    if (sealed && reason === null) await this.persistIndexes(seg);
     return reason === null;
   }
 
@@ -1021,42 +1180,60 @@ export class PartitionLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.flushWrites();
+    try {
+      await this.flushWrites();
+      await this.recovering;
+      await this.closeCleanly();
+    } catch (e) {
+      // Without the marker the next open re-validates the log from the recovery point.
+      this.deps.log(`${this.name}: closing without a clean shutdown, the next open recovers the log: ${errorText(e)}`);
+    } finally {
+      await this.checkpoints.idle();
+      for (const d of this.pendingDeletes) {
+        clearTimeout(d.timer);
+        await d.run();
+      }
+      this.pendingDeletes.clear();
+      for (const s of this.segments) await s.close().catch(() => undefined);
+      this.indexCache.clear();
+    }
+  }
+
+  /** Everything a clean shutdown writes, the clean-shutdown marker last; throws when any of it fails. */
+  private async closeCleanly(): Promise<void> {
     const fs = this.deps.fs;
     const active = this.activeSegment;
-    if (this.failure === null && !this.changedSinceOpen && this.logEndOffset === this.openedAtEnd) {
+    if (this.failure !== null) return;
+    if (!this.changedSinceOpen && this.logEndOffset === this.openedAtEnd) {
       // Nothing changed since a clean open: every file is as it was; only the marker goes back.
       await fs.writeFileAtomic(`${this.dir}/${CLEAN_SHUTDOWN_FILE}`, Buffer.alloc(0), this.config.fsyncEnabled);
-    } else if (this.failure === null) {
-      const file = active.openFile;
-      if (file !== null && this.config.fsyncEnabled) await file.datasync();
-      await this.writeIndexFiles(active);
-      await fs.writeFileAtomic(`${this.dir}/${snapshotFileName(this.logEndOffset)}`, this.producers.toSnapshot(this.logEndOffset), this.config.fsyncEnabled);
-      await this.pruneSnapshots();
-      this.recoveryPoint = this.logEndOffset;
-      await this.writeEpochCheckpoint();
-      await this.writeOffsetCheckpoint();
-      await this.checkpoints.idle();
-      await fs.writeFileAtomic(`${this.dir}/${CLEAN_SHUTDOWN_FILE}`, Buffer.alloc(0), this.config.fsyncEnabled);
+      return;
     }
+    const file = active.openFile;
+    if (file !== null && this.config.fsyncEnabled) await file.datasync();
+    // Sealed segments whose index files could not be written earlier.
+    for (const seg of this.segments) {
+      if (seg !== active && seg.offsetIndex.length > 0 && !(await this.persistIndexes(seg))) throw new Error(`the index files of segment ${seg.baseOffset} could not be written`);
+    }
+    await this.writeIndexFiles(active);
+    await fs.writeFileAtomic(`${this.dir}/${snapshotFileName(this.logEndOffset)}`, this.producers.toSnapshot(this.logEndOffset), this.config.fsyncEnabled);
+    await this.pruneSnapshots();
+    this.recoveryPoint = this.logEndOffset;
+    await this.writeEpochCheckpoint();
+    await this.writeOffsetCheckpoint();
     await this.checkpoints.idle();
-    for (const d of this.pendingDeletes) {
-      clearTimeout(d.timer);
-      await d.run();
-    }
-    this.pendingDeletes.clear();
-    for (const s of this.segments) await s.close();
-    this.indexCache.clear();
+    await fs.writeFileAtomic(`${this.dir}/${CLEAN_SHUTDOWN_FILE}`, Buffer.alloc(0), this.config.fsyncEnabled);
   }
 
   /** Closes without the clean-shutdown work (the directory is about to be deleted). */
   async abandon(): Promise<void> {
     this.closed = true;
     await this.flushWrites().catch(() => undefined);
+    await this.recovering;
     await this.checkpoints.idle();
     for (const d of this.pendingDeletes) clearTimeout(d.timer);
     this.pendingDeletes.clear();
-    for (const s of this.segments) await s.close();
+    for (const s of this.segments) await s.close().catch(() => undefined);
   }
 }
 
@@ -1088,4 +1265,8 @@ function timeIndexToPairs(buf: Buffer): number[] {
   const out: number[] = [];
   for (let i = 0; i + TIME_INDEX_ENTRY <= buf.length; i += TIME_INDEX_ENTRY) out.push(Number(buf.readBigInt64BE(i)), buf.readInt32BE(i + 8));
   return out;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

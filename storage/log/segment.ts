@@ -56,7 +56,14 @@ export class Segment {
   /** The `.log` file, opened (and created) on first use so a new segment costs nothing until written. */
   open(): StorageFile | Promise<StorageFile> {
     if (this.file !== null) return this.file;
-    this.opening ??= this.fs.openFile(this.path).then((f) => (this.file = f));
+    // A failed open is not remembered: the next call tries again (space or permissions may be back).
+    this.opening ??= this.fs.openFile(this.path).then(
+      (f) => (this.file = f),
+      (e: unknown) => {
+        this.opening = null;
+        throw e;
+      },
+    );
     return this.opening;
   }
 

@@ -163,14 +163,17 @@ t.test('writeFileAtomic mirrors the real sequence', async (t) => {
   t.equal(fs.syncCount, 2, 'no syncs when sync is false');
   t.equal(fs.fileBytes('/d/x')?.toString(), 'de');
 
-  // A failing write leaves the temp file behind and the target untouched, as on a real disk.
-  fs.failNextWrite();
+  // A failing write leaves the target untouched and removes the temp file (as NodeFileSystem
+  // does: a partial temp file would hold on to space on a full disk).
+  fs.failNextWrite(undefined, { partialBytes: 2 });
   t.equal(await outcome(fs.writeFileAtomic('/d/x', Buffer.from('zzz'), true)), 'EIO');
   t.equal(fs.fileBytes('/d/x')?.toString(), 'de');
-  t.same(fs.paths(), ['/d/x', '/d/x.tmp']);
+  t.same(fs.paths(), ['/d/x'], 'the partial temp file is removed');
   fs.failNextSync();
   t.equal(await outcome(fs.writeFileAtomic('/d/x', Buffer.from('zzz'), true)), 'EIO');
   t.equal(fs.fileBytes('/d/x')?.toString(), 'de', 'not renamed when the datasync failed');
+  t.same(fs.paths(), ['/d/x']);
+  t.equal(fs.openHandles, 0, 'the temp file is closed on both failures');
   await fs.writeFileAtomic('/d/x', Buffer.from('ok'), true);
   t.same(fs.paths(), ['/d/x']);
 });
@@ -370,4 +373,49 @@ t.test('operations resolve on a later microtask', async (t) => {
   await p;
   t.equal(done, true);
   t.equal(fs.fileBytes('/f')?.toString(), 'x');
+});
+
+t.test('setCapacity: a full disk writes what fits, then ENOSPC; freed space is usable again', async (t) => {
+  const fs = new MemoryFileSystem();
+  await fs.mkdirp('/d');
+  t.equal(fs.usedBytes, 4096, 'a directory takes a block');
+  const f = await fs.openFile('/d/f');
+  await f.writev([Buffer.from('0123456789')], 0);
+  fs.leaveFree(4);
+  const err = (await f.writev([Buffer.from('abcdef')], 10).catch((e: NodeJS.ErrnoException) => e)) as NodeJS.ErrnoException;
+  t.equal(err.code, 'ENOSPC');
+  t.equal(fs.fileBytes('/d/f')?.toString(), '0123456789abcd', 'the bytes that fit landed, as a short write would');
+  t.equal(await outcome(f.writev([Buffer.from('x')], 14)), 'ENOSPC', 'nothing fits any more');
+  await f.writev([Buffer.from('ZZ')], 0);
+  t.equal(fs.fileBytes('/d/f')?.toString(), 'ZZ23456789abcd', 'rewriting inside the file takes no space');
+  t.equal(await outcome(fs.mkdirp('/d/e')), 'ENOSPC', 'a new directory needs a free block');
+  const g = await fs.openFile('/d/empty');
+  t.equal(await g.size(), 0, 'an empty file needs no block');
+  t.equal(await outcome(fs.writeFileAtomic('/d/cp', Buffer.from('data'), true)), 'ENOSPC');
+  t.same(fs.paths(), ['/d/empty', '/d/f'], 'the failed temp file is gone');
+
+  await f.truncate(10);
+  t.equal(await outcome(f.writev([Buffer.from('wxyz')], 10)), 'ok', 'truncating gave the space back');
+  t.equal(await outcome(f.writev([Buffer.from('!')], 14)), 'ENOSPC');
+  await fs.remove('/d/empty');
+  fs.setCapacity(null);
+  await f.writev([Buffer.alloc(100_000)], 14);
+  t.equal(fs.fileBytes('/d/f')?.length, 100_014, 'no limit without a capacity');
+  await f.close();
+  await g.close();
+});
+
+t.test('openHandles counts handles until they are closed or a crash drops them', async (t) => {
+  const fs = new MemoryFileSystem();
+  t.equal(fs.openHandles, 0);
+  const a = await fs.openFile('/a');
+  const b = await fs.openFile('/b');
+  t.equal(fs.openHandles, 2);
+  t.same(fs.openHandlePaths(), ['/a', '/b']);
+  await a.close();
+  await a.close();
+  t.equal(fs.openHandles, 1, 'closing twice counts once');
+  fs.crash();
+  t.equal(fs.openHandles, 0, 'handles from before a crash are gone');
+  t.equal(await outcome(b.close()), 'EBADF');
 });

@@ -219,7 +219,8 @@ export class LogDirLock {
     } catch (e) {
       throw new StartupError(`log.dirs ${dir}: cannot create the directory: ${await whyNotCreated(dir, e)}`);
     }
-    const token = randomBytes(9).toString('base64url');
+    // Hex: no '-', so no name here ever looks like a partition directory (`<topic>-<n>`).
+    const token = randomBytes(8).toString('hex');
     const content = `${process.pid} ${await startTimeOfThisProcess()} ${token}\n`;
     const tmp = join(dir, `.lock.tmp.${process.pid}.${token}`);
     try {

@@ -116,53 +116,65 @@ t.test('an unreadable lock file just written counts as held (a holder may be wri
   t.match(msg, /being locked by another process/);
 });
 
-t.test('processes racing for a stale lock: exactly one wins each round', async (t) => {
-  const dir = freshDir();
+t.test('processes racing for a fresh or a stale lock: exactly one wins each round', async (t) => {
   const moduleUrl = new URL('../log-dir-lock.js', import.meta.url).href;
   const contenders = 4;
-  mkdirSync(dir);
-  for (let round = 0; round < 3; round++) {
-    writeFileSync(join(dir, `.lock.${round * 10}`), `${deadPid()} 12345 stale\n`);
-    // Each contender loads the module and says so; once all have, each is told to go at once.
-    // Each then reports, and the winner holds until its stdin closes, after every report.
-    const script = `
-      const { LogDirLock } = await import(${JSON.stringify(moduleUrl)});
-      const lines = (await import('node:readline')).createInterface({ input: process.stdin });
-      console.log('ready');
-      lines.once('line', async () => {
-        try {
-          await LogDirLock.acquire(${JSON.stringify(dir)});
-          console.log('held');
-        } catch (e) {
-          console.log(e.name === 'StartupError' ? 'refused' : 'error ' + e.stack);
-        }
-      });
-      lines.once('close', () => process.exit(0));`;
-    const children = Array.from({ length: contenders }, () => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'], env });
-      const lines: string[] = [];
-      const waiters: Array<() => void> = [];
-      child.stdout!.on('data', (d: Buffer) => {
-        lines.push(...d.toString().split('\n').filter(Boolean));
-        for (const w of waiters.splice(0)) w();
-      });
-      const line = async (n: number): Promise<string> => {
-        while (lines.length <= n) await new Promise<void>((r) => waiters.push(r));
-        return lines[n]!;
-      };
-      const exited = new Promise((r) => child.on('exit', r));
-      return { child, line, exited };
+  const rounds = 20;
+  // Each contender takes a directory per stdin line and reports; what it wins it holds until it
+  // exits, so each round's losers must find a live holder.
+  const script = `
+    const { LogDirLock } = await import(${JSON.stringify(moduleUrl)});
+    const lines = (await import('node:readline')).createInterface({ input: process.stdin });
+    lines.on('line', (dir) => LogDirLock.acquire(dir).then(
+      () => console.log('held'),
+      (e) => console.log(e.name === 'StartupError' ? 'refused' : 'error ' + JSON.stringify(e.stack)),
+    ));
+    lines.once('close', () => process.exit(0));
+    console.log('ready');`;
+  const children = Array.from({ length: contenders }, () => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'], env });
+    const lines: string[] = [];
+    const waiters: Array<() => void> = [];
+    let partial = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      const parts = (partial + d.toString()).split('\n');
+      partial = parts.pop()!;
+      lines.push(...parts);
+      for (const w of waiters.splice(0)) w();
     });
-    t.teardown(() => children.forEach((c) => c.child.kill('SIGKILL')));
-    await Promise.all(children.map((c) => c.line(0)));
-    for (const c of children) c.child.stdin!.write('go\n');
-    const outcomes = await Promise.all(children.map((c) => c.line(1)));
-    for (const c of children) c.child.stdin!.end();
-    await Promise.all(children.map((c) => c.exited));
-    t.equal(outcomes.filter((o) => o === 'held').length, 1, `round ${round}: one holder (${outcomes.join(', ')})`);
-    t.equal(outcomes.filter((o) => o === 'refused').length, contenders - 1, `round ${round}: the others refused`);
-    // The winner exited without releasing: the next round starts from its stale lock plus another.
+    const line = async (n: number): Promise<string> => {
+      while (lines.length <= n) await new Promise<void>((r) => waiters.push(r));
+      return lines[n]!;
+    };
+    const exited = new Promise((r) => child.on('exit', r));
+    return { child, line, exited };
+  });
+  t.teardown(() => children.forEach((c) => c.child.kill('SIGKILL')));
+  await Promise.all(children.map((c) => c.line(0)));
+  const dead = deadPid();
+  let oneHolderEachRound = true;
+  for (let round = 1; round <= rounds; round++) {
+    const dir = freshDir();
+    mkdirSync(dir);
+    // Odd rounds race for a directory with a stale lock left by a process that is gone.
+    if (round % 2 === 1) writeFileSync(join(dir, `.lock.${round}`), `${dead} 12345 stale\n`);
+    for (const c of children) c.child.stdin!.write(`${dir}\n`);
+    const outcomes = await Promise.all(children.map((c) => c.line(round)));
+    const held = outcomes.filter((o) => o === 'held').length;
+    const refused = outcomes.filter((o) => o === 'refused').length;
+    if (held !== 1 || refused !== contenders - 1) {
+      oneHolderEachRound = false;
+      t.fail(`round ${round}${round % 2 === 1 ? ' (stale lock)' : ''}: ${outcomes.join(', ')}`);
+    }
+    const files = readdirSync(dir).filter((n) => n.startsWith('.lock'));
+    if (files.length !== 1) {
+      oneHolderEachRound = false;
+      t.fail(`round ${round}: one lock file left, not ${JSON.stringify(files)}`);
+    }
   }
+  t.ok(oneHolderEachRound, `${rounds} rounds of ${contenders} processes: one holder each, the others refused`);
+  for (const c of children) c.child.stdin!.end();
+  await Promise.all(children.map((c) => c.exited));
 });
 
 t.test('a directory that cannot be created or written is named', async (t) => {

@@ -211,5 +211,16 @@ t.test('library: a second broker in this process on the same data dir is refused
   await first.close();
   const again = await startBroker({ dataDir });
   t.pass('after close() the data dir can be used again');
+
+  // A start that fails after taking the data dir (its port is taken) gives it back.
+  let portTaken: unknown = null;
+  await startBroker({ dataDir: join(scratch, 'library-2'), port: again.port }).then(
+    (b) => b.close(),
+    (e: unknown) => (portTaken = e),
+  );
+  t.match((portTaken as Error | null)?.message, `listeners: cannot listen on 127.0.0.1:${again.port}: address already in use`);
   await again.close();
+  const later = await startBroker({ dataDir: join(scratch, 'library-2') });
+  t.pass('the data dir of the failed start is free');
+  await later.close();
 });

@@ -48,9 +48,6 @@ export class Broker {
    */
   static async start(config: ServerConfig, logger = new Logger()): Promise<Broker> {
     const listener = config.listeners[0]!;
-    if (!config.fsyncEnabled) {
-      logger.warn('samsa.log.fsync.enable=false: data is never fsynced; a machine crash can lose acknowledged writes');
-    }
     const lock = await LogDirLock.acquire(config.logDirs[0]!);
     let controller: QuorumController | null = null;
     let replicaManager: ReplicaManager | null = null;
@@ -85,6 +82,10 @@ export class Broker {
       }
       broker.server = server;
       broker.boundPort = addr.port;
+      // Once started, so that a failed start prints only its one line.
+      if (!config.fsyncEnabled) {
+        logger.warn('samsa.log.fsync.enable=false: data is never fsynced; a machine crash can lose acknowledged writes');
+      }
       return broker;
     } catch (e) {
       // Best effort: the start-up error is what the caller needs to see.

@@ -25,6 +25,11 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a broker. The data directory is locked for as long as the broker runs, against other
+ * processes and other brokers in this one; a setup problem (directory in use, not creatable or
+ * not writable, port in use) rejects with a `StartupError` whose message names it in one line.
+ */
 export async function startBroker(opts: StartBrokerOptions): Promise<RunningBroker> {
   const overrides: Record<string, string> = { ...opts.overrides, 'log.dirs': opts.dataDir, 'samsa.listener.port': String(opts.port ?? 0) };
   if (opts.host !== undefined) overrides['listeners'] = `PLAINTEXT://${opts.host}:${opts.port ?? 0}`;
@@ -35,4 +40,5 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
 }
 
 export { Broker } from './broker/broker.js';
+export { StartupError } from './broker/startup-error.js';
 export type { ServerConfig } from './broker/config/server-config.js';

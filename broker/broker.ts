@@ -15,6 +15,8 @@ import { ProducerIdManager } from './producer-id-manager.js';
 import { ReplicaManager } from './replica-manager.js';
 import { BufferPool } from './buffer-pool.js';
 import { BrokerRequestDispatcher } from './request-dispatcher.js';
+import { LogDirLock } from './log-dir-lock.js';
+import { describeErrno, StartupError } from './startup-error.js';
 
 export interface ListenerAddress {
   host: string;
@@ -42,43 +44,76 @@ export class Broker {
     readonly fetchSessions: FetchSessionCache,
     readonly producerIds: ProducerIdManager,
     readonly groups: GroupCoordinator,
+    private readonly logDirLock: LogDirLock,
   ) {}
 
+  /**
+   * Takes the data directory (creating it), opens metadata and logs, then listens. A failure an
+   * operator can fix throws a `StartupError` naming the setting and the path or port; whatever was
+   * opened is closed again and the data directory released, so a later start in this process works.
+   */
   static async start(config: ServerConfig, logger = new Logger(), opts: BrokerStartOptions = {}): Promise<Broker> {
     const listener = config.listeners[0]!;
-    if (!config.fsyncEnabled) {
-      logger.warn('samsa.log.fsync.enable=false: data is never fsynced; a machine crash can lose acknowledged writes');
+    const lock = await LogDirLock.acquire(config.logDirs[0]!);
+    let controller: QuorumController | null = null;
+    let replicaManager: ReplicaManager | null = null;
+    let groups: GroupCoordinator | null = null;
+    try {
+      controller = await QuorumController.open({
+        dataDir: config.logDirs[0]!,
+        nodeId: config.nodeId,
+        listeners: config.advertisedListeners.length > 0 ? config.advertisedListeners : config.listeners,
+        config,
+        fsync: config.fsyncEnabled,
+        log: (msg) => logger.info(`metadata log: ${msg}`),
+      });
+      replicaManager = await ReplicaManager.open(config, controller, logger, opts.fs);
+      const producerIds = new ProducerIdManager(controller, config.nodeId);
+      groups = new GroupCoordinator(config, controller, replicaManager, logger);
+      groups.start();
+      const broker = new Broker(config, logger, controller, replicaManager, new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), producerIds, groups, lock);
+      const server = new SocketServer(new BrokerRequestDispatcher(broker), {
+        maxFrameBytes: config.socketRequestMaxBytes,
+        maxInFlight: 100,
+        maxInFlightBytes: 4 << 20,
+        allocateFrame: (size) => broker.buffers.take(size),
+        maxConnections: config.maxConnections,
+        maxConnectionsPerIp: config.maxConnectionsPerIp,
+        maxConnectionsPerIpOverrides: config.maxConnectionsPerIpOverrides,
+        maxConnectionCreationRate: config.maxConnectionCreationRate,
+        connectionsMaxIdleMs: config.connectionsMaxIdleMs,
+        refusalLogIntervalMs: config.connectionRefusalLogIntervalMs,
+        log: (level, msg) => logger.log(level, msg),
+      });
+      let addr: ListenerAddress;
+      try {
+        addr = await server.listen(listener.host, listener.port);
+      } catch (e) {
+        broker.fetchSessions.close();
+        throw new StartupError(`listeners: cannot listen on ${listener.host}:${listener.port}: ${describeErrno(e)}`);
+      }
+      broker.server = server;
+      broker.boundPort = addr.port;
+      // Once started, so that a failed start prints only its one line.
+      if (!config.fsyncEnabled) {
+        logger.warn('samsa.log.fsync.enable=false: data is never fsynced; a machine crash can lose acknowledged writes');
+      }
+      return broker;
+    } catch (e) {
+      // Best effort: the start-up error is what the caller needs to see.
+      const quietly = async (fn: () => unknown): Promise<void> => {
+        try {
+          await fn();
+        } catch (closeError) {
+          logger.debug(`closing after a failed start: ${String(closeError)}`);
+        }
+      };
+      await quietly(() => groups?.close());
+      await quietly(() => replicaManager?.close());
+      await quietly(() => controller?.close());
+      await quietly(() => lock.release());
+      throw e;
     }
-    const controller = await QuorumController.open({
-      dataDir: config.logDirs[0]!,
-      nodeId: config.nodeId,
-      listeners: config.advertisedListeners.length > 0 ? config.advertisedListeners : config.listeners,
-      config,
-      fsync: config.fsyncEnabled,
-      log: (msg) => logger.info(`metadata log: ${msg}`),
-    });
-    const replicaManager = await ReplicaManager.open(config, controller, logger, opts.fs);
-    const producerIds = new ProducerIdManager(controller, config.nodeId);
-    const groups = new GroupCoordinator(config, controller, replicaManager, logger);
-    groups.start();
-    const broker = new Broker(config, logger, controller, replicaManager, new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), producerIds, groups);
-    const server = new SocketServer(new BrokerRequestDispatcher(broker), {
-      maxFrameBytes: config.socketRequestMaxBytes,
-      maxInFlight: 100,
-      maxInFlightBytes: 4 << 20,
-      allocateFrame: (size) => broker.buffers.take(size),
-      maxConnections: config.maxConnections,
-      maxConnectionsPerIp: config.maxConnectionsPerIp,
-      maxConnectionsPerIpOverrides: config.maxConnectionsPerIpOverrides,
-      maxConnectionCreationRate: config.maxConnectionCreationRate,
-      connectionsMaxIdleMs: config.connectionsMaxIdleMs,
-      refusalLogIntervalMs: config.connectionRefusalLogIntervalMs,
-      log: (level, msg) => logger.log(level, msg),
-    });
-    const addr = await server.listen(listener.host, listener.port);
-    broker.server = server;
-    broker.boundPort = addr.port;
-    return broker;
   }
 
   /** The address clients connect to (the first listener, with the port actually bound). */
@@ -141,5 +176,7 @@ export class Broker {
     this.fetchSessions.close();
     await this.replicaManager.close();
     await this.controller.close();
+    await this.logDirLock.release();
+    this.logger.info(`stopped; data in ${this.logDirLock.dir}`);
   }
 }

@@ -3,12 +3,16 @@
  *
  * Settings use Kafka's server.properties names; --override wins over the file, and the shorthands
  * win over both. Any unknown or invalid setting stops start-up with a message naming it before any
- * data is touched. Prints `samsa ready on <host>:<port>` once connections are served; SIGTERM and
- * SIGINT shut down cleanly (stop accepting, finish in-flight writes, flush) and exit 0.
+ * data is touched (exit 2). Any other start-up failure (data dir taken by another broker, not
+ * creatable or not writable; port in use) prints one line naming the setting and the path or port,
+ * without a stack trace, and exits 1. Prints `samsa ready on <host>:<port>` once connections are
+ * served; SIGTERM and SIGINT shut down cleanly (stop accepting, finish in-flight writes, flush)
+ * and exit 0.
  */
 import { ConfigError, loadServerConfig } from './config/server-config.js';
 import { Broker } from './broker.js';
 import { Logger, type LogLevel } from './logger.js';
+import { startupFailureLine, StartupError } from './startup-error.js';
 
 const USAGE = `usage: samsa start [--config FILE] [--override key=value]... [--port N] [--data-dir DIR] [--log-level LEVEL]`;
 
@@ -73,11 +77,8 @@ export async function main(args: string[]): Promise<void> {
     opts = parseArgs(args);
     config = loadServerConfig({ file: opts.configFile, overrides: opts.overrides });
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`samsa: ${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
+    process.stderr.write(`samsa: ${e instanceof ConfigError ? e.message : startupFailureLine(e)}\n`);
+    process.exit(2);
   }
   const logger = new Logger(opts.logLevel);
   const started = Date.now();
@@ -85,7 +86,9 @@ export async function main(args: string[]): Promise<void> {
   try {
     broker = await Broker.start(config, logger);
   } catch (e) {
-    logger.error(`start-up failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    // A fault of ours rather than of the setup: the stack is there at --log-level debug.
+    if (!(e instanceof StartupError) && e instanceof Error) logger.debug(e.stack ?? e.message);
+    process.stderr.write(`samsa: ${startupFailureLine(e)}\n`);
     process.exit(1);
   }
   const { host, port } = broker.address;

@@ -27,6 +27,9 @@ async function handle(req: CreateTopicsRequest, ctx: RequestContext): Promise<Cr
   const unique = req.topics.filter((t) => counts.get(t.name) === 1);
   const results = await ctx.broker.controller.createTopics(unique, req.validateOnly);
   const byName = new Map(results.map((r) => [r.name, r]));
+  if (!req.validateOnly) {
+    for (const r of results) if (r.errorCode === ErrorCode.NONE) ctx.broker.logger.info(`created topic ${r.name} with ${r.numPartitions} partitions`);
+  }
   const topics = req.topics.map((t): CreateTopicsResponseCreatableTopicResult => {
     const r = byName.get(t.name);
     if (r === undefined) return failed(t.name, ErrorCode.INVALID_REQUEST, `Create topics request contains multiple entries for the topic ${t.name}`);

@@ -171,8 +171,10 @@ export class Connection implements ConnectionInfo {
     } else slot.response = response;
     if (error !== null) {
       slot.close = error instanceof Error ? error.message : String(error);
+      // A CloseConnection's thrower has logged why (rate-limited per client); anything else is
+      // logged here. Either way once: the close itself adds no line.
       if (!(error instanceof CloseConnection)) {
-        this.opts.log('warn', `connection ${this.remoteAddress}: request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        this.opts.log('warn', `connection ${this.remoteAddress}: request failed, closing: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
     }
     this.inFlight--;

@@ -15,6 +15,9 @@ import { ReplicaManager } from './replica-manager.js';
 import { BufferPool } from './buffer-pool.js';
 import { BrokerRequestDispatcher } from './request-dispatcher.js';
 
+/** What `samsa.debug.poison.buffers` fills released buffers with: 'L', easy to spot in a dump. */
+const POISON_BYTE = 0x4c;
+
 export interface ListenerAddress {
   host: string;
   port: number;
@@ -26,7 +29,7 @@ export class Broker {
   private closed = false;
   private readonly shutdown = new AbortController();
   /** Request frames and Fetch read buffers, reused once their responses are written. */
-  readonly buffers = new BufferPool();
+  readonly buffers: BufferPool;
 
   private constructor(
     readonly config: ServerConfig,
@@ -36,10 +39,15 @@ export class Broker {
     readonly fetchSessions: FetchSessionCache,
     readonly producerIds: ProducerIdManager,
     readonly groups: GroupCoordinator,
-  ) {}
+  ) {
+    this.buffers = new BufferPool(undefined, config.poisonBuffers ? POISON_BYTE : null);
+  }
 
   static async start(config: ServerConfig, logger = new Logger()): Promise<Broker> {
     const listener = config.listeners[0]!;
+    if (config.poisonBuffers) {
+      logger.warn(`samsa.debug.poison.buffers=true: released buffers are filled with 0x${POISON_BYTE.toString(16)} (debugging; slower)`);
+    }
     if (!config.fsyncEnabled) {
       logger.warn('samsa.log.fsync.enable=false: data is never fsynced; a machine crash can lose acknowledged writes');
     }

@@ -162,6 +162,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   b('connections.max.idle.ms', 'long', '600000', 'Accepted; idle connections are kept.', { noEffect: true }),
   b('request.timeout.ms', 'int', '30000', 'Accepted for client-side compatibility.', { noEffect: true }),
   b('samsa.log.fsync.enable', 'boolean', 'true', 'Samsa: false disables fsync entirely (throwaway local work only: a crash loses data).'),
+  b('samsa.debug.poison.buffers', 'boolean', 'false', 'Samsa, debugging only: pooled request and fetch buffers are filled with 0x4C when released, so a use after release shows in responses and in the log; a double release stops the broker.'),
   b('samsa.log.level', 'string', 'info', 'Samsa: log level (debug, info, warn, error).', { validate: oneOf('debug', 'info', 'warn', 'error') }),
 ];
 

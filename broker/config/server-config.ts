@@ -35,6 +35,8 @@ export interface ServerConfig {
   readonly maxIncrementalFetchSessionCacheSlots: number;
   readonly maxConnections: number;
   readonly fsyncEnabled: boolean;
+  /** Pooled buffers are poisoned when released (`samsa.debug.poison.buffers`, debugging). */
+  readonly poisonBuffers: boolean;
   readonly logRetentionCheckIntervalMs: number;
   readonly logCleanerEnable: boolean;
   readonly logCleanerBackoffMs: number;
@@ -182,6 +184,7 @@ export function loadServerConfig(opts: LoadOptions): ServerConfig {
     maxIncrementalFetchSessionCacheSlots: int('max.incremental.fetch.session.cache.slots'),
     maxConnections: int('max.connections'),
     fsyncEnabled: get('samsa.log.fsync.enable') === 'true',
+    poisonBuffers: get('samsa.debug.poison.buffers') === 'true',
     logRetentionCheckIntervalMs: int('log.retention.check.interval.ms'),
     logCleanerEnable: get('log.cleaner.enable') === 'true',
     logCleanerBackoffMs: int('log.cleaner.backoff.ms'),

@@ -2,13 +2,15 @@
  * Connections closed by their clients at any point never disturb what other connections receive.
  *
  * A few long-lived "verifier" connections pipeline Produce requests of known, per-connection
- * content and Fetch requests that read it back, and check every response byte for byte: the size
+ * content, Fetch requests that read it back, and some ApiVersions and Metadata requests, and
+ * check every response byte for byte: the size
  * prefix, the correlation id (in request order), a body that decodes to exactly its size and
  * encodes back to the same bytes, offsets, and every fetched batch against the batch that was
  * produced at that offset. Meanwhile many short-lived "victim" connections pipeline large produce
  * and fetch requests and are closed from the client side part-way through writing a request, right
  * after sending, while reading a response or while not reading at all, by FIN, destroy or reset
- * (RST); what they did receive before closing is checked the same way.
+ * (RST); what they did receive before closing is checked the same way. At the end every batch in
+ * the log is read back: the verifiers' exactly as produced, the victims' each intact.
  *
  * The broker runs with `samsa.debug.poison.buffers`: pooled request frames and fetch read buffers
  * are filled with 0x4C when released, and a double release stops the broker. A buffer released
@@ -17,8 +19,10 @@
  * prefix read from one.
  *
  * Seeded and replayable: the seed is printed; SAMSA_STRESS_SEED=<n> replays the same choices
- * (connection i's requests and close point depend only on the seed and i), SAMSA_STRESS_CLOSES
- * sets how many victim connections are closed (default 5,000), SAMSA_STRESS_MAX_MS the time limit.
+ * (victim i's requests, sizes and close point depend only on the seed and i; its fetch offsets
+ * also on how far the verifiers have got), SAMSA_STRESS_CLOSES sets how many victim connections
+ * are closed (default 5,000; more for a longer run), SAMSA_STRESS_MAX_MS the time limit and
+ * SAMSA_STRESS_CONCURRENCY how many victims are open at once.
  */
 import { connect, type Socket } from 'node:net';
 import t from 'tap';
@@ -27,15 +31,20 @@ import { Reader } from '../../protocol/codec/reader.js';
 import { Writer } from '../../protocol/codec/writer.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {
+  apiVersionsApi,
   createTopicsApi,
   decodeResponseHeader,
+  defaultApiVersionsRequest,
   defaultCreateTopicsRequest,
   defaultFetchRequest,
   defaultFetchRequestFetchPartition,
+  defaultMetadataRequest,
+  defaultMetadataRequestTopic,
   defaultProduceRequest,
   encodeRequestHeader,
   encodeResponseHeader,
   fetchApi,
+  metadataApi,
   produceApi,
   requestHeaderVersion,
   responseHeaderVersion,
@@ -49,7 +58,7 @@ import { buildBatch, scanBatches } from '../../protocol/records/index.js';
 
 const SEED = Number(process.env.SAMSA_STRESS_SEED ?? Math.floor(Math.random() * 0x7fffffff));
 const CLOSES = Number(process.env.SAMSA_STRESS_CLOSES ?? 5000);
-const MAX_MS = Number(process.env.SAMSA_STRESS_MAX_MS ?? 150_000);
+const MAX_MS = Number(process.env.SAMSA_STRESS_MAX_MS ?? 240_000);
 const VERIFIERS = 4;
 const VICTIMS_AT_ONCE = Number(process.env.SAMSA_STRESS_CONCURRENCY ?? 32);
 /** A verifier stops producing once its partition holds this much (then only fetches). */
@@ -129,7 +138,21 @@ function frame<Req>(api: ApiCodec<Req, unknown>, version: number, correlationId:
 
 type Sent =
   | { kind: 'produce'; version: number; correlationId: number; acks: number; partition: number; topic: string; expectOffset: number | null; records: number }
-  | { kind: 'fetch'; version: number; correlationId: number; partition: number; offset: number };
+  | { kind: 'fetch'; version: number; correlationId: number; partition: number; offset: number }
+  /** ApiVersions or Metadata: small responses of other shapes (ApiVersions' header is always v0). */
+  | { kind: 'control'; api: ApiCodec<unknown, unknown>; version: number; correlationId: number };
+
+/** A pipelined ApiVersions or Metadata request: which one and its version come from `r`. */
+function controlRequest(r: () => number, correlationId: number): { sent: Sent; frame: Buffer } {
+  if (r() < 0.5) {
+    const version = between(r, 0, 3);
+    const body = { ...defaultApiVersionsRequest(), clientSoftwareName: 'stress', clientSoftwareVersion: '1' };
+    return { sent: { kind: 'control', api: apiVersionsApi as ApiCodec<unknown, unknown>, version, correlationId }, frame: frame(apiVersionsApi, version, correlationId, body) };
+  }
+  const version = pick(r, [1, 4, 9, 12]);
+  const body = { ...defaultMetadataRequest(), topics: [{ ...defaultMetadataRequestTopic(), name: VERIFIED }] };
+  return { sent: { kind: 'control', api: metadataApi as ApiCodec<unknown, unknown>, version, correlationId }, frame: frame(metadataApi, version, correlationId, body) };
+}
 
 function produceFrame(version: number, correlationId: number, topic: string, partition: number, acks: number, batch: Buffer): Buffer {
   return frame(produceApi, version, correlationId, {
@@ -204,6 +227,10 @@ function checkResponse(sent: Sent, body: Buffer, where: string): void {
   const corr = body.readInt32BE(0);
   if (corr !== sent.correlationId) {
     fail(`${where}: correlation id ${corr} where ${sent.correlationId} (${sent.kind}) was next; first bytes ${hex(body, 0)}`);
+    return;
+  }
+  if (sent.kind === 'control') {
+    decodeExactly(sent.api, sent.version, body, where);
     return;
   }
   if (sent.kind === 'produce') {
@@ -434,7 +461,7 @@ async function verifier(id: number): Promise<void> {
           seq++;
           const batch = buildBatch({
             baseOffset: 0,
-            records: Array.from({ length: records }, (_, k) => ({ key: Buffer.from(`v${id}-${seq}-${k}`), value: payload(r, `verifier ${id} batch ${seq} record ${k}:`, between(r, 2000, 24_000)), timestamp: Date.now() })),
+            records: Array.from({ length: records }, (_, k) => ({ key: Buffer.from(`v${id}-${seq}-${k}`), value: payload(r, `verifier ${id} batch ${seq} record ${k}:`, between(r, 200, 24_000)), timestamp: Date.now() })),
           });
           const acks = i < n - 1 && r() < 0.2 ? 0 : pick(r, [1, -1]);
           const version = pick(r, [3, 7, 9]);
@@ -448,6 +475,12 @@ async function verifier(id: number): Promise<void> {
       const m = between(r, 1, 8);
       for (let i = 0; i < m; i++) {
         // Any verified partition with acknowledged data: this one's or another verifier's.
+        if (r() < 0.15) {
+          const control = controlRequest(r, ++corr);
+          sent.push(control.sent);
+          out.push(control.frame);
+          continue;
+        }
         const partition = r() < 0.5 ? id : between(r, 0, VERIFIERS - 1);
         const ackedEnd = partitions[partition]!.ackedEnd;
         if (ackedEnd === 0) continue;
@@ -478,7 +511,11 @@ async function verifier(id: number): Promise<void> {
 
 // ---- victims: closed from the client side at a random point --------------------------------
 
-type CloseWhen = 'mid-write' | 'after-send' | 'mid-read' | 'not-reading';
+/**
+ * `many-small`: dozens of small fetches, not read, then closed: most are answered after the close
+ * and released unwritten, the rest wait behind a full socket. Others pipeline a few large requests.
+ */
+type CloseWhen = 'mid-write' | 'after-send' | 'mid-read' | 'not-reading' | 'many-small';
 type CloseHow = 'reset' | 'destroy' | 'end';
 const closeCounts = new Map<string, number>();
 const closeMs = new Map<string, number>();
@@ -496,16 +533,21 @@ let victimBatchesInLog = 0;
 
 async function victim(index: number): Promise<void> {
   const r = rng(SEED, 3, index);
-  const when = pick<CloseWhen>(r, ['mid-write', 'after-send', 'mid-read', 'mid-read', 'not-reading']);
+  const when = pick<CloseWhen>(r, ['mid-write', 'after-send', 'mid-read', 'mid-read', 'not-reading', 'many-small']);
   const how = pick<CloseHow>(r, ['reset', 'reset', 'destroy', 'end']);
   const where = `victim ${index} (${when}, ${how})`;
   const sent: Sent[] = [];
   const out: Buffer[] = [];
   let corr = between(r, 0, 1 << 30);
-  const n = between(r, 1, 5);
+  const many = when === 'many-small';
+  const n = many ? between(r, 20, 60) : between(r, 1, 5);
   for (let i = 0; i < n; i++) {
     const ackedEnd = partitions.map((p) => p.ackedEnd);
-    if (r() < 0.4 || ackedEnd.every((a) => a === 0)) {
+    if (r() < 0.1) {
+      const control = controlRequest(r, ++corr);
+      sent.push(control.sent);
+      out.push(control.frame);
+    } else if ((!many && r() < 0.4) || ackedEnd.every((a) => a === 0)) {
       const partition = between(r, 0, VICTIM_PARTITIONS - 1);
       const acks = pick(r, [0, 1, -1]);
       const version = pick(r, [3, 9]);
@@ -518,13 +560,13 @@ async function victim(index: number): Promise<void> {
       const version = pick(r, [4, 12, 15]);
       const offset = between(r, 0, ackedEnd[partition]! - 1);
       sent.push({ kind: 'fetch', version, correlationId: ++corr, partition, offset });
-      out.push(fetchFrame(version, corr, partition, offset, between(r, 16 << 10, 512 << 10)));
+      out.push(fetchFrame(version, corr, partition, offset, many ? between(r, 16 << 10, 24 << 10) : between(r, 16 << 10, 512 << 10)));
     }
   }
   const all = Buffer.concat(out);
   const cut = between(r, 1, all.length - 1);
-  const readUpTo = between(r, 1, 1 << 20);
-  const delay = pick(r, [0, 0, 1, 2, 5, 20]);
+  const readUpTo = between(r, 1, 512 << 10);
+  const delay = many ? between(r, 1, 30) : pick(r, [0, 0, 1, 2, 5, 20]);
 
   const began = Date.now();
   const c = await Conn.open(samsa.port);
@@ -537,7 +579,7 @@ async function victim(index: number): Promise<void> {
       victimResponses++;
     }
   };
-  if (when === 'not-reading') c.socket.pause();
+  if (when === 'not-reading' || many) c.socket.pause();
   c.socket.write(when === 'mid-write' ? all.subarray(0, cut) : all);
   try {
     if (when === 'mid-read') {

@@ -18,6 +18,9 @@ import { BrokerRequestDispatcher } from './request-dispatcher.js';
 import { LogDirLock } from './log-dir-lock.js';
 import { describeErrno, StartupError } from './startup-error.js';
 
+/** What `samsa.debug.poison.buffers` fills released buffers with: 'L', easy to spot in a dump. */
+const POISON_BYTE = 0x4c;
+
 export interface ListenerAddress {
   host: string;
   port: number;
@@ -34,7 +37,7 @@ export class Broker {
   private closed = false;
   private readonly shutdown = new AbortController();
   /** Request frames and Fetch read buffers, reused once their responses are written. */
-  readonly buffers = new BufferPool();
+  readonly buffers: BufferPool;
 
   private constructor(
     readonly config: ServerConfig,
@@ -45,7 +48,9 @@ export class Broker {
     readonly producerIds: ProducerIdManager,
     readonly groups: GroupCoordinator,
     private readonly logDirLock: LogDirLock,
-  ) {}
+  ) {
+    this.buffers = new BufferPool(undefined, config.poisonBuffers ? POISON_BYTE : null);
+  }
 
   /**
    * Takes the data directory (creating it), opens metadata and logs, then listens. A failure an
@@ -95,6 +100,9 @@ export class Broker {
       broker.server = server;
       broker.boundPort = addr.port;
       // Once started, so that a failed start prints only its one line.
+      if (config.poisonBuffers) {
+        logger.warn(`samsa.debug.poison.buffers=true: released buffers are filled with 0x${POISON_BYTE.toString(16)} (debugging; slower)`);
+      }
       if (!config.fsyncEnabled) {
         logger.warn('samsa.log.fsync.enable=false: data is never fsynced; a machine crash can lose acknowledged writes');
       }

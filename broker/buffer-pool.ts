@@ -12,6 +12,12 @@
  * pool never takes back. `give` accepts the buffer or any view of it. A buffer given back twice,
  * or not made here, is ignored rather than handed out twice. At most `maxIdleBytes` wait in the
  * pool, the sizes given back most recently first; the rest is left to the garbage collector.
+ *
+ * Debugging (`samsa.debug.poison.buffers`): a pool made with a poison byte fills every buffer it
+ * takes back with it, kept or not, so a view still read after its release (a socket write not yet
+ * done, a log append still queued) carries the pattern to the client or into the log instead of
+ * passing unnoticed; and a buffer given back while already idle, a double release, throws. Off, it
+ * costs one comparison per buffer given back.
  */
 export const MIN_POOLED = 16 << 10;
 export const MAX_POOLED = 1 << 20;
@@ -23,7 +29,11 @@ export class BufferPool {
   private readonly made = new WeakMap<ArrayBufferLike, Buffer>();
   private idleBytes = 0;
 
-  constructor(readonly maxIdleBytes = 16 << 20) {}
+  constructor(
+    readonly maxIdleBytes = 16 << 20,
+    /** Byte every returned buffer is filled with (debugging); null: returned buffers are left as they are. */
+    readonly poison: number | null = null,
+  ) {}
 
   /** A buffer of at least `size` bytes (exactly `size` when not pooled). */
   take(size: number): Buffer {
@@ -49,7 +59,12 @@ export class BufferPool {
   /** Hands a buffer (or a view of one) back; nothing may use its memory afterwards. */
   give(bufOrView: Buffer): void {
     const buf = this.made.get(bufOrView.buffer);
-    if (buf === undefined || this.idle.has(buf)) return;
+    if (buf === undefined) return;
+    if (this.poison !== null) {
+      if (this.idle.has(buf)) throw new Error(`a pooled buffer of ${buf.length} bytes was given back twice`);
+      buf.fill(this.poison);
+    }
+    if (this.idle.has(buf)) return;
     const cls = Math.log2(buf.length / MIN_POOLED);
     // The load changes (produce frames, then 1 MiB fetch reads): make room by dropping idle
     // buffers of other sizes, else a full pool of the old sizes would turn every new buffer into

@@ -199,6 +199,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   b('request.timeout.ms', 'int', '30000', 'Accepted for client-side compatibility.', { noEffect: true }),
   b('samsa.log.fsync.enable', 'boolean', 'true', 'Samsa: false disables fsync entirely (throwaway local work only: a crash loses data).'),
   b('samsa.connection.refusal.log.interval.ms', 'long', '10000', 'Samsa: refused connections are logged as one line of counts per interval of this length.', { validate: atLeast(1) }),
+  b('samsa.debug.poison.buffers', 'boolean', 'false', 'Samsa, debugging only: pooled request and fetch buffers are filled with 0x4C when released, so a use after release shows in responses and in the log; a double release stops the broker.'),
   b('samsa.log.level', 'string', 'info', 'Samsa: log level (debug, info, warn, error).', { validate: oneOf('debug', 'info', 'warn', 'error') }),
 ];
 

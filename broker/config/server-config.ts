@@ -42,6 +42,8 @@ export interface ServerConfig {
   readonly connectionsMaxIdleMs: number;
   readonly connectionRefusalLogIntervalMs: number;
   readonly fsyncEnabled: boolean;
+  /** Pooled buffers are poisoned when released (`samsa.debug.poison.buffers`, debugging). */
+  readonly poisonBuffers: boolean;
   readonly logRetentionCheckIntervalMs: number;
   readonly logCleanerEnable: boolean;
   readonly logCleanerBackoffMs: number;
@@ -201,6 +203,7 @@ export function loadServerConfig(opts: LoadOptions): ServerConfig {
     connectionsMaxIdleMs: longValue(get('connections.max.idle.ms')),
     connectionRefusalLogIntervalMs: longValue(get('samsa.connection.refusal.log.interval.ms')),
     fsyncEnabled: get('samsa.log.fsync.enable') === 'true',
+    poisonBuffers: get('samsa.debug.poison.buffers') === 'true',
     logRetentionCheckIntervalMs: int('log.retention.check.interval.ms'),
     logCleanerEnable: get('log.cleaner.enable') === 'true',
     logCleanerBackoffMs: int('log.cleaner.backoff.ms'),

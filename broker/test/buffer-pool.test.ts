@@ -1,7 +1,7 @@
 /**
- * BufferPool: sizes round up to a power of two between 64 KiB and 1 MiB, buffers (or views of
+ * BufferPool: sizes round up to a power of two between 16 KiB and 1 MiB, buffers (or views of
  * them) come back for reuse, one returned twice or not made by the pool is never handed out again,
- * and idle memory is bounded.
+ * idle memory is bounded, and a poisoning pool marks what it takes back.
  */
 import t from 'tap';
 import { BufferPool } from '../buffer-pool.js';
@@ -67,4 +67,26 @@ t.test('a full pool makes room for the size now being returned', async (t) => {
   t.equal(pool.take(1 << 20), big, 'the 1 MiB buffer was kept; 128 KiB ones were dropped for it');
   const again = pool.take(128 << 10);
   t.notOk(small.includes(again), 'the dropped ones are not handed out');
+});
+
+t.test('a poisoning pool fills every buffer it takes back and refuses a double release', async (t) => {
+  const pool = new BufferPool(1 << 20, 0x4c);
+  const a = pool.take(20_000);
+  a.fill(1);
+  const view = a.subarray(100, 20_100);
+  pool.give(view);
+  t.ok(a.every((b) => b === 0x4c), 'the whole buffer, not only the view, is poisoned');
+  t.throws(() => pool.give(a), /given back twice/, 'a second release while idle is an error');
+  const big = Array.from({ length: 2 }, () => pool.take(1 << 20));
+  for (const b of big) b.fill(2);
+  for (const b of big) pool.give(b);
+  t.ok(big[1]!.every((b) => b === 0x4c), 'poisoned even when the pool is full and does not keep it');
+  const small = Buffer.alloc(1000, 3);
+  pool.give(small);
+  t.ok(small.every((b) => b === 3), 'buffers the pool did not make are left alone');
+  const plain = new BufferPool();
+  const c = plain.take(20_000);
+  c.fill(5);
+  plain.give(c);
+  t.ok(c.every((b) => b === 5), 'without a poison byte nothing is written');
 });

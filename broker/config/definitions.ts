@@ -161,6 +161,14 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   b('max.connections', 'int', '2147483647', 'Connections accepted at most.', { validate: atLeast(0), dynamic: true }),
   b('connections.max.idle.ms', 'long', '600000', 'Accepted; idle connections are kept.', { noEffect: true }),
   b('request.timeout.ms', 'int', '30000', 'Accepted for client-side compatibility.', { noEffect: true }),
+  b(
+    'samsa.max.partitions.per.request',
+    'int',
+    '10000',
+    'Samsa: partitions one CreateTopics or CreatePartitions request may create, summed over its topics; more gets POLICY_VIOLATION (Kafka hard-codes 10000).',
+    { validate: atLeast(1) },
+  ),
+  b('samsa.max.partitions', 'int', '100000', 'Samsa: partitions the cluster may hold in all, internal topics included; a creation beyond it gets POLICY_VIOLATION.', { validate: atLeast(1) }),
   b('samsa.log.fsync.enable', 'boolean', 'true', 'Samsa: false disables fsync entirely (throwaway local work only: a crash loses data).'),
   b('samsa.log.level', 'string', 'info', 'Samsa: log level (debug, info, warn, error).', { validate: oneOf('debug', 'info', 'warn', 'error') }),
 ];

@@ -42,6 +42,10 @@ export interface ServerConfig {
   readonly logFlushSchedulerIntervalMs: number;
   readonly offsetsTopicNumPartitions: number;
   readonly groupInitialRebalanceDelayMs: number;
+  /** Partitions one CreateTopics or CreatePartitions request may create (samsa.max.partitions.per.request). */
+  readonly maxPartitionsPerRequest: number;
+  /** Partitions the cluster may hold (samsa.max.partitions). */
+  readonly maxPartitions: number;
   /** Settings given explicitly (file and overrides), by Kafka name. */
   readonly explicit: ReadonlyMap<string, string>;
   /** The value of any broker config: explicit, else its default. */
@@ -188,6 +192,8 @@ export function loadServerConfig(opts: LoadOptions): ServerConfig {
     logFlushSchedulerIntervalMs: longValue(get('log.flush.scheduler.interval.ms')),
     offsetsTopicNumPartitions: int('offsets.topic.num.partitions'),
     groupInitialRebalanceDelayMs: int('group.initial.rebalance.delay.ms'),
+    maxPartitionsPerRequest: int('samsa.max.partitions.per.request'),
+    maxPartitions: int('samsa.max.partitions'),
     explicit,
     get,
   };

@@ -1,0 +1,121 @@
+/**
+ * Cheap requests that claim huge counts get Kafka's error code at once, validate-only included,
+ * and the broker keeps serving: CreateTopics and CreatePartitions are bounded by
+ * samsa.max.partitions.per.request (Kafka's MAX_PARTITIONS_PER_BATCH, POLICY_VIOLATION with
+ * "Excessively large number of partitions per request") and samsa.max.partitions.
+ */
+import t from 'tap';
+import { RawConnection } from '../harness/raw-client.js';
+import { SamsaProcess } from '../harness/samsa-process.js';
+import { Reader } from '../../protocol/codec/reader.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import {
+  createPartitionsApi,
+  createTopicsApi,
+  decodeResponseHeader,
+  defaultCreatePartitionsRequest,
+  defaultCreateTopicsRequest,
+  defaultCreateTopicsRequestCreatableTopic,
+  defaultMetadataRequest,
+  metadataApi,
+  responseHeaderVersion,
+  type ApiCodec,
+  type CreatePartitionsResponse,
+  type CreateTopicsRequestCreatableTopic,
+  type CreateTopicsResponse,
+} from '../../protocol/messages/index.js';
+
+/** Generous for a request that must be refused before any work; the unbounded broker took 4-45 s. */
+const ANSWER_WITHIN_MS = 3000;
+const MAX_PARTITIONS = 200;
+
+const samsa = await SamsaProcess.start({ overrides: { 'samsa.max.partitions': String(MAX_PARTITIONS), 'auto.create.topics.enable': 'false' } });
+t.teardown(() => samsa.close());
+
+/** Sends one request on a fresh connection and decodes the answer, which must come within ANSWER_WITHIN_MS. */
+async function promptly<Req, Resp>(api: ApiCodec<Req, Resp>, version: number, body: Req): Promise<Resp> {
+  const c = await RawConnection.open(samsa.host, samsa.port);
+  try {
+    c.write(c.frame(api, version, body));
+    const frame = await c.readFrame(ANSWER_WITHIN_MS);
+    if (frame === null) throw new Error(`connection closed instead of answering ${api.name} v${version}`);
+    const r = new Reader(frame);
+    decodeResponseHeader(r, responseHeaderVersion(api.key, version));
+    return api.decodeResponse(r, version);
+  } finally {
+    c.close();
+  }
+}
+
+function topic(name: string, numPartitions: number): CreateTopicsRequestCreatableTopic {
+  return { ...defaultCreateTopicsRequestCreatableTopic(), name, numPartitions, replicationFactor: 1, assignments: [], configs: [] };
+}
+
+function createTopics(topics: CreateTopicsRequestCreatableTopic[], validateOnly: boolean): Promise<CreateTopicsResponse> {
+  return promptly(createTopicsApi, 7, { ...defaultCreateTopicsRequest(), topics, timeoutMs: 5000, validateOnly });
+}
+
+function createPartitions(name: string, count: number, validateOnly: boolean): Promise<CreatePartitionsResponse> {
+  return promptly(createPartitionsApi, 3, { ...defaultCreatePartitionsRequest(), topics: [{ name, count, assignments: null }], timeoutMs: 5000, validateOnly });
+}
+
+/** The broker still creates a topic and describes it. */
+async function assertServing(t: Pick<typeof import('tap').t, 'equal'>, name: string): Promise<void> {
+  const created = await createTopics([topic(name, 2)], false);
+  t.equal(created.topics[0]!.errorCode, ErrorCode.NONE, `${name} created afterwards`);
+  const md = await promptly(metadataApi, 12, { ...defaultMetadataRequest(), topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name }] });
+  t.equal(md.topics[0]!.partitions.length, 2, `${name} has its 2 partitions`);
+}
+
+for (const numPartitions of [2147483647, 1_000_000]) {
+  for (const validateOnly of [true, false]) {
+    t.test(`CreateTopics with num_partitions=${numPartitions}, validate_only=${validateOnly}`, async (t) => {
+      const res = await createTopics([topic(`huge-${numPartitions}-${validateOnly}`, numPartitions)], validateOnly);
+      const r = res.topics[0]!;
+      t.equal(r.errorCode, ErrorCode.POLICY_VIOLATION);
+      t.match(r.errorMessage, /Excessively large number of partitions per request: \d+ requested, at most 10000 allowed/);
+      await assertServing(t, `after-huge-${numPartitions}-${validateOnly}`);
+    });
+  }
+}
+
+t.test('the per-request cap counts every topic of the request', async (t) => {
+  const res = await createTopics([topic('sum-a', 6000), topic('sum-b', 6000)], true);
+  t.same(
+    res.topics.map((r) => r.errorCode),
+    [ErrorCode.POLICY_VIOLATION, ErrorCode.POLICY_VIOLATION],
+    'the whole request is refused, as Kafka does',
+  );
+  t.match(res.topics[0]!.errorMessage, /12000 requested/);
+});
+
+t.test('CreatePartitions to 1,000,000 is refused at once', async (t) => {
+  t.equal((await createTopics([topic('grow', 1)], false)).topics[0]!.errorCode, ErrorCode.NONE);
+  for (const validateOnly of [true, false]) {
+    const res = await createPartitions('grow', 1_000_000, validateOnly);
+    t.equal(res.results[0]!.errorCode, ErrorCode.POLICY_VIOLATION, `validate_only=${validateOnly}`);
+    t.match(res.results[0]!.errorMessage, /Excessively large number of partitions per request: 999999 requested/);
+  }
+  const ok = await createPartitions('grow', 3, false);
+  t.equal(ok.results[0]!.errorCode, ErrorCode.NONE, 'a modest increase still works');
+  await assertServing(t, 'after-grow');
+});
+
+t.test('samsa.max.partitions bounds the cluster', async (t) => {
+  const md = await promptly(metadataApi, 12, { ...defaultMetadataRequest(), topics: null });
+  const existing = md.topics.reduce((n, x) => n + x.partitions.length, 0);
+  const room = MAX_PARTITIONS - existing;
+  const over = await createTopics([topic('fill-over', room + 1)], true);
+  t.equal(over.topics[0]!.errorCode, ErrorCode.POLICY_VIOLATION);
+  t.match(over.topics[0]!.errorMessage, new RegExp(`over the limit of ${MAX_PARTITIONS} \\(samsa\\.max\\.partitions\\)`));
+  const fill = await createTopics([topic('fill', room - 1), topic('fill-too-many', 2)], false);
+  t.same(
+    fill.topics.map((r) => r.errorCode),
+    [ErrorCode.NONE, ErrorCode.POLICY_VIOLATION],
+    'a topic that fits is created; the next, which no longer fits, is refused',
+  );
+  const grow = await createPartitions('fill', room + 1, false);
+  t.equal(grow.results[0]!.errorCode, ErrorCode.POLICY_VIOLATION, 'CreatePartitions beyond the limit is refused');
+  const last = await createPartitions('fill', room, false);
+  t.equal(last.results[0]!.errorCode, ErrorCode.NONE, 'up to the limit is fine');
+});

@@ -117,7 +117,15 @@ export function configChangeRecords(image: MetadataImage, changes: readonly Conf
           }
           const have = splitList(next.get(op.name) ?? defaultOf(resourceType, op.name));
           const given = splitList(op.value);
-          const list = op.op === OP_APPEND ? [...have, ...given.filter((g) => !have.includes(g))] : have.filter((h) => !given.includes(h));
+          // Sets, not Array.includes: both lists come from requests and may be long.
+          let list: string[];
+          if (op.op === OP_APPEND) {
+            const had = new Set(have);
+            list = have.concat(given.filter((g) => !had.has(g)));
+          } else {
+            const removed = new Set(given);
+            list = have.filter((h) => !removed.has(h));
+          }
           value = list.join(',');
           break;
         }

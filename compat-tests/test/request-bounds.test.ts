@@ -2,7 +2,8 @@
  * Cheap requests that claim huge counts get Kafka's error code at once, validate-only included,
  * and the broker keeps serving: CreateTopics and CreatePartitions are bounded by
  * samsa.max.partitions.per.request (Kafka's MAX_PARTITIONS_PER_BATCH, POLICY_VIOLATION with
- * "Excessively large number of partitions per request") and samsa.max.partitions.
+ * "Excessively large number of partitions per request") and samsa.max.partitions. Work that grows
+ * with a request's lists stays linear.
  */
 import t from 'tap';
 import { RawConnection } from '../harness/raw-client.js';
@@ -16,7 +17,9 @@ import {
   defaultCreatePartitionsRequest,
   defaultCreateTopicsRequest,
   defaultCreateTopicsRequestCreatableTopic,
+  defaultIncrementalAlterConfigsRequest,
   defaultMetadataRequest,
+  incrementalAlterConfigsApi,
   metadataApi,
   responseHeaderVersion,
   type ApiCodec,
@@ -99,6 +102,27 @@ t.test('CreatePartitions to 1,000,000 is refused at once', async (t) => {
   const ok = await createPartitions('grow', 3, false);
   t.equal(ok.results[0]!.errorCode, ErrorCode.NONE, 'a modest increase still works');
   await assertServing(t, 'after-grow');
+});
+
+t.test('IncrementalAlterConfigs APPEND and SUBTRACT on long lists answer at once', async (t) => {
+  t.equal((await createTopics([topic('long-lists', 1)], false)).topics[0]!.errorCode, ErrorCode.NONE);
+  const OP_SET = 0;
+  const OP_APPEND = 2;
+  const OP_SUBTRACT = 3;
+  const items = 100_000;
+  const alter = async (configOperation: number, value: string): Promise<number> => {
+    const res = await promptly(incrementalAlterConfigsApi, 1, {
+      ...defaultIncrementalAlterConfigsRequest(),
+      resources: [{ resourceType: 2, resourceName: 'long-lists', configs: [{ name: 'cleanup.policy', configOperation, value }] }],
+      validateOnly: false,
+    });
+    return res.responses[0]!.errorCode;
+  };
+  // cleanup.policy accepts a list naming delete and compact any number of times.
+  t.equal(await alter(OP_SET, Array(items).fill('delete').join(',')), ErrorCode.NONE, 'a long list is stored');
+  t.equal(await alter(OP_APPEND, Array(items).fill('compact').join(',')), ErrorCode.NONE, 'appending a long list to it answers at once');
+  t.equal(await alter(OP_SUBTRACT, Array(items).fill('compact').join(',')), ErrorCode.NONE, 'subtracting a long list answers at once');
+  await assertServing(t, 'after-long-lists');
 });
 
 t.test('samsa.max.partitions bounds the cluster', async (t) => {

@@ -157,6 +157,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   b('transaction.max.timeout.ms', 'int', '900000', 'Largest transaction timeout a producer may ask for.', { validate: atLeast(1) }),
   b('transactional.id.expiration.ms', 'int', '604800000', 'Idle time after which a transactional id expires.', { validate: atLeast(1) }),
   b('producer.id.expiration.ms', 'int', '86400000', 'Idle time after which an idempotent producer id expires.', { validate: atLeast(1), dynamic: true }),
+  b('fetch.max.bytes', 'int', '57671680', 'Largest Fetch response, whatever the request asks (KIP-541); the first batch is returned even if larger.', { validate: atLeast(1024) }),
   b('max.incremental.fetch.session.cache.slots', 'int', '1000', 'Fetch sessions kept at most (KIP-227).', { validate: atLeast(0) }),
   b('max.connections', 'int', '2147483647', 'Connections accepted at most.', { validate: atLeast(0), dynamic: true }),
   b('connections.max.idle.ms', 'long', '600000', 'Accepted; idle connections are kept.', { noEffect: true }),

@@ -33,6 +33,8 @@ export interface ServerConfig {
   readonly messageMaxBytes: number;
   readonly socketRequestMaxBytes: number;
   readonly maxIncrementalFetchSessionCacheSlots: number;
+  /** Largest Fetch response (fetch.max.bytes, KIP-541). */
+  readonly fetchMaxBytes: number;
   readonly maxConnections: number;
   readonly fsyncEnabled: boolean;
   readonly logRetentionCheckIntervalMs: number;
@@ -184,6 +186,7 @@ export function loadServerConfig(opts: LoadOptions): ServerConfig {
     messageMaxBytes: int('message.max.bytes'),
     socketRequestMaxBytes: int('socket.request.max.bytes'),
     maxIncrementalFetchSessionCacheSlots: int('max.incremental.fetch.session.cache.slots'),
+    fetchMaxBytes: int('fetch.max.bytes'),
     maxConnections: int('max.connections'),
     fsyncEnabled: get('samsa.log.fsync.enable') === 'true',
     logRetentionCheckIntervalMs: int('log.retention.check.interval.ms'),

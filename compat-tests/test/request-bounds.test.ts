@@ -3,12 +3,14 @@
  * and the broker keeps serving: CreateTopics and CreatePartitions are bounded by
  * samsa.max.partitions.per.request (Kafka's MAX_PARTITIONS_PER_BATCH, POLICY_VIOLATION with
  * "Excessively large number of partitions per request") and samsa.max.partitions. Work that grows
- * with a request's lists stays linear.
+ * with a request's lists stays linear, and a Fetch response is at most fetch.max.bytes.
  */
+import { connect } from 'node:net';
 import t from 'tap';
 import { RawConnection } from '../harness/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { Reader } from '../../protocol/codec/reader.js';
+import { buildBatch } from '../../protocol/records/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {
   createPartitionsApi,
@@ -17,10 +19,15 @@ import {
   defaultCreatePartitionsRequest,
   defaultCreateTopicsRequest,
   defaultCreateTopicsRequestCreatableTopic,
+  defaultFetchRequest,
+  defaultFetchRequestFetchPartition,
   defaultIncrementalAlterConfigsRequest,
   defaultMetadataRequest,
+  defaultProduceRequest,
+  fetchApi,
   incrementalAlterConfigsApi,
   metadataApi,
+  produceApi,
   responseHeaderVersion,
   type ApiCodec,
   type CreatePartitionsResponse,
@@ -123,6 +130,49 @@ t.test('IncrementalAlterConfigs APPEND and SUBTRACT on long lists answer at once
   t.equal(await alter(OP_APPEND, Array(items).fill('compact').join(',')), ErrorCode.NONE, 'appending a long list to it answers at once');
   t.equal(await alter(OP_SUBTRACT, Array(items).fill('compact').join(',')), ErrorCode.NONE, 'subtracting a long list answers at once');
   await assertServing(t, 'after-long-lists');
+});
+
+t.test('a Fetch response is bounded by fetch.max.bytes whatever the request asks', async (t) => {
+  const FETCH_MAX_BYTES = 57671680; // Kafka's default
+  t.equal((await createTopics([topic('big-fetch', 1)], false)).topics[0]!.errorCode, ErrorCode.NONE);
+  const batch = buildBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.alloc(1_000_000, 7), timestamp: Date.now() }] });
+  const produced = await promptly(produceApi, 9, {
+    ...defaultProduceRequest(),
+    acks: -1,
+    timeoutMs: 5000,
+    topicData: [{ name: 'big-fetch', partitionData: [{ index: 0, records: batch }] }],
+  });
+  t.equal(produced.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+  // One small request naming the same 1 MB partition 100 times, with no response limit of its own.
+  const partition = { ...defaultFetchRequestFetchPartition(), partition: 0, fetchOffset: 0n, partitionMaxBytes: 2 << 20 };
+  const framer = await RawConnection.open(samsa.host, samsa.port);
+  const request = framer.frame(fetchApi, 4, {
+    ...defaultFetchRequest(),
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 0x7fffffff,
+    topics: [{ topic: 'big-fetch', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: Array.from({ length: 100 }, () => partition) }],
+  });
+  framer.close();
+  t.ok(request.length < 4096, `a ${request.length}-byte request`);
+  // Only the size prefix is read: the answer's size is what the broker gathered in memory.
+  const size = await new Promise<number>((resolve, reject) => {
+    const s = connect(samsa.port, samsa.host, () => s.write(request));
+    let head = Buffer.alloc(0);
+    const timer = setTimeout(() => reject(new Error('no answer in time')), 10_000);
+    s.on('data', (d: Buffer) => {
+      head = Buffer.concat([head, d]);
+      if (head.length >= 4) {
+        clearTimeout(timer);
+        resolve(head.readInt32BE(0));
+        s.destroy();
+      }
+    });
+    s.on('error', reject);
+  });
+  t.ok(size > 1_000_000, `the answer holds data (${size} bytes)`);
+  t.ok(size <= FETCH_MAX_BYTES + 100_000, `the answer, ${size} bytes, is within fetch.max.bytes`);
+  await assertServing(t, 'after-big-fetch');
 });
 
 t.test('samsa.max.partitions bounds the cluster', async (t) => {

@@ -43,6 +43,12 @@ export interface OpResult<T> {
   response: T | Promise<T>;
   /** Runs after the records were written (ok) or could not be (not ok), before the response is sent. */
   afterWrite?: (ok: boolean) => void;
+  /**
+   * The records must be written as one batch; when they exceed max.message.bytes nothing is
+   * written and the operation fails with this code (Kafka's GroupMetadataManager.storeOffsets
+   * answers INVALID_COMMIT_OFFSET_SIZE). Only for operations that apply nothing before the write.
+   */
+  oneBatchOr?: number;
 }
 
 export interface MemberContext {
@@ -606,7 +612,7 @@ export class GroupShard {
         });
       }
     }
-    return { records, response: results };
+    return { records, response: results, oneBatchOr: ErrorCode.INVALID_COMMIT_OFFSET_SIZE };
   }
 
   // ---- admin ----------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
  * and the broker keeps serving: CreateTopics and CreatePartitions are bounded by
  * samsa.max.partitions.per.request (Kafka's MAX_PARTITIONS_PER_BATCH, POLICY_VIOLATION with
  * "Excessively large number of partitions per request") and samsa.max.partitions. Work that grows
- * with a request's lists stays linear, and a Fetch response is at most fetch.max.bytes.
+ * with a request's lists stays linear, a Fetch response is at most fetch.max.bytes, a partition
+ * repeated in ListOffsets or DeleteRecords is looked at once, and an OffsetCommit too large for one
+ * batch gets INVALID_COMMIT_OFFSET_SIZE.
  */
 import { connect } from 'node:net';
 import t from 'tap';
@@ -19,14 +21,24 @@ import {
   defaultCreatePartitionsRequest,
   defaultCreateTopicsRequest,
   defaultCreateTopicsRequestCreatableTopic,
+  defaultDeleteRecordsRequest,
   defaultFetchRequest,
   defaultFetchRequestFetchPartition,
   defaultIncrementalAlterConfigsRequest,
+  defaultListOffsetsRequest,
+  defaultListOffsetsRequestListOffsetsPartition,
   defaultMetadataRequest,
+  defaultOffsetCommitRequest,
+  defaultOffsetCommitRequestPartition,
+  defaultOffsetFetchRequest,
+  deleteRecordsApi,
   defaultProduceRequest,
   fetchApi,
   incrementalAlterConfigsApi,
+  listOffsetsApi,
   metadataApi,
+  offsetCommitApi,
+  offsetFetchApi,
   produceApi,
   responseHeaderVersion,
   type ApiCodec,
@@ -173,6 +185,54 @@ t.test('a Fetch response is bounded by fetch.max.bytes whatever the request asks
   t.ok(size > 1_000_000, `the answer holds data (${size} bytes)`);
   t.ok(size <= FETCH_MAX_BYTES + 100_000, `the answer, ${size} bytes, is within fetch.max.bytes`);
   await assertServing(t, 'after-big-fetch');
+});
+
+t.test('ListOffsets: a partition named twice gets INVALID_REQUEST (Kafka), each once', async (t) => {
+  t.equal((await createTopics([topic('lo-dup', 2)], false)).topics[0]!.errorCode, ErrorCode.NONE);
+  const at = (partitionIndex: number) => ({ ...defaultListOffsetsRequestListOffsetsPartition(), partitionIndex, timestamp: -1n });
+  const res = await promptly(listOffsetsApi, 7, {
+    ...defaultListOffsetsRequest(),
+    replicaId: -1,
+    topics: [{ name: 'lo-dup', partitions: [at(0)].concat(Array.from({ length: 10_000 }, () => at(1))) }],
+  });
+  const codes = res.topics[0]!.partitions.map((p) => p.errorCode);
+  t.equal(codes[0], ErrorCode.NONE, 'the partition named once is answered');
+  t.ok(
+    codes.slice(1).every((c) => c === ErrorCode.INVALID_REQUEST),
+    'every entry of the repeated partition is INVALID_REQUEST',
+  );
+});
+
+t.test('DeleteRecords: a partition repeated 10,000 times is trimmed once and answered once', async (t) => {
+  const res = await promptly(deleteRecordsApi, 2, {
+    ...defaultDeleteRecordsRequest(),
+    timeoutMs: 5000,
+    topics: [{ name: 'big-fetch', partitions: Array.from({ length: 10_000 }, () => ({ partitionIndex: 0, offset: 0n })) }],
+  });
+  t.same(
+    res.topics.map((x) => x.partitions.map((p) => [p.partitionIndex, p.errorCode, p.lowWatermark])),
+    [[[0, ErrorCode.NONE, 0n]]],
+  );
+});
+
+t.test('an OffsetCommit too large for one batch gets INVALID_COMMIT_OFFSET_SIZE; the group still works', async (t) => {
+  const commit = (count: number, metadata: string) =>
+    promptly(offsetCommitApi, 8, {
+      ...defaultOffsetCommitRequest(),
+      groupId: 'big-commit',
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      topics: [{ name: 'big-fetch', partitions: Array.from({ length: count }, () => ({ ...defaultOffsetCommitRequestPartition(), partitionIndex: 0, committedOffset: 1n, committedMetadata: metadata })) }],
+    });
+  // 20,000 records of ~150 bytes: about 3 MB, over max.message.bytes of __consumer_offsets.
+  const big = await commit(20_000, 'm'.repeat(100));
+  const codes = new Set(big.topics[0]!.partitions.map((p) => p.errorCode));
+  t.same([...codes], [ErrorCode.INVALID_COMMIT_OFFSET_SIZE], 'every entry gets Kafka\'s code');
+  const small = await commit(1, 'ok');
+  t.equal(small.topics[0]!.partitions[0]!.errorCode, ErrorCode.NONE, 'a normal commit is stored');
+  const fetched = await promptly(offsetFetchApi, 7, { ...defaultOffsetFetchRequest(), groupId: 'big-commit', topics: [{ name: 'big-fetch', partitionIndexes: [0] }] });
+  t.equal(fetched.topics[0]!.partitions[0]!.committedOffset, 1n);
+  t.equal(fetched.topics[0]!.partitions[0]!.metadata, 'ok', 'the refused commit left nothing behind');
 });
 
 t.test('samsa.max.partitions bounds the cluster', async (t) => {

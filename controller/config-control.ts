@@ -72,11 +72,21 @@ function splitList(v: string | null): string[] {
 export function configChangeRecords(image: MetadataImage, changes: readonly ConfigChange[], replace: boolean): { records: MetadataRecord[]; results: ConfigChangeResult[] } {
   const records: MetadataRecord[] = [];
   const results: ConfigChangeResult[] = [];
+  // Kafka (ControllerApis.handleIncrementalAlterConfigs and handleLegacyAlterConfigs) refuses a
+  // resource named twice with INVALID_REQUEST "Duplicate resource.", so a request's records are
+  // bounded by the resources that exist, not by how often it repeats one.
+  const named = new Map<string, number>();
+  const key = (c: ConfigChange): string => `${c.resourceType}:${c.resourceName}`;
+  for (const c of changes) named.set(key(c), (named.get(key(c)) ?? 0) + 1);
   for (const change of changes) {
     const { resourceType, resourceName } = change;
     const result = (errorCode: number, errorMessage: string | null): void => {
       results.push({ resourceType, resourceName, errorCode, errorMessage });
     };
+    if (named.get(key(change))! > 1) {
+      result(ErrorCode.INVALID_REQUEST, 'Duplicate resource.');
+      continue;
+    }
     if (resourceType === TOPIC_RESOURCE) {
       if (!image.topics.has(resourceName)) {
         result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${resourceName} does not exist.`);

@@ -5,7 +5,7 @@
  * "Excessively large number of partitions per request") and samsa.max.partitions. Work that grows
  * with a request's lists stays linear, a Fetch response is at most fetch.max.bytes, a partition
  * repeated in ListOffsets or DeleteRecords is looked at once, and an OffsetCommit too large for one
- * batch gets INVALID_COMMIT_OFFSET_SIZE.
+ * batch gets INVALID_COMMIT_OFFSET_SIZE. A config resource named twice gets INVALID_REQUEST.
  */
 import { connect } from 'node:net';
 import t from 'tap';
@@ -22,6 +22,7 @@ import {
   defaultCreateTopicsRequest,
   defaultCreateTopicsRequestCreatableTopic,
   defaultDeleteRecordsRequest,
+  defaultDescribeConfigsRequest,
   defaultFetchRequest,
   defaultFetchRequestFetchPartition,
   defaultIncrementalAlterConfigsRequest,
@@ -32,6 +33,7 @@ import {
   defaultOffsetCommitRequestPartition,
   defaultOffsetFetchRequest,
   deleteRecordsApi,
+  describeConfigsApi,
   defaultProduceRequest,
   fetchApi,
   incrementalAlterConfigsApi,
@@ -233,6 +235,40 @@ t.test('an OffsetCommit too large for one batch gets INVALID_COMMIT_OFFSET_SIZE;
   const fetched = await promptly(offsetFetchApi, 7, { ...defaultOffsetFetchRequest(), groupId: 'big-commit', topics: [{ name: 'big-fetch', partitionIndexes: [0] }] });
   t.equal(fetched.topics[0]!.partitions[0]!.committedOffset, 1n);
   t.equal(fetched.topics[0]!.partitions[0]!.metadata, 'ok', 'the refused commit left nothing behind');
+});
+
+t.test('a config resource named twice gets INVALID_REQUEST', async (t) => {
+  const resource = { resourceType: 2, resourceName: 'big-fetch', configs: [{ name: 'retention.ms', configOperation: 0, value: '3600000' }] };
+  const altered = await promptly(incrementalAlterConfigsApi, 1, {
+    ...defaultIncrementalAlterConfigsRequest(),
+    resources: Array.from({ length: 10_000 }, () => resource),
+    validateOnly: false,
+  });
+  t.ok(
+    altered.responses.every((r) => r.errorCode === ErrorCode.INVALID_REQUEST && r.errorMessage === 'Duplicate resource.'),
+    'IncrementalAlterConfigs (Kafka: "Duplicate resource.")',
+  );
+  const described = await promptly(describeConfigsApi, 4, {
+    ...defaultDescribeConfigsRequest(),
+    resources: Array.from({ length: 10_000 }, () => ({ resourceType: 2, resourceName: 'big-fetch', configurationKeys: null })),
+    includeSynonyms: true,
+    includeDocumentation: true,
+  });
+  t.ok(
+    described.results.every((r) => r.errorCode === ErrorCode.INVALID_REQUEST && r.configs.length === 0),
+    'DescribeConfigs: no repeated 5 KB answer',
+  );
+  const once = await promptly(describeConfigsApi, 4, {
+    ...defaultDescribeConfigsRequest(),
+    resources: [{ resourceType: 2, resourceName: 'big-fetch', configurationKeys: ['retention.ms'] }],
+    includeSynonyms: false,
+    includeDocumentation: false,
+  });
+  t.same(
+    once.results[0]!.configs.map((c) => [c.name, c.value]),
+    [['retention.ms', '604800000']],
+    'named once, a resource is described, and the repeated alteration changed nothing',
+  );
 });
 
 t.test('samsa.max.partitions bounds the cluster', async (t) => {

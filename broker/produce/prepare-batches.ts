@@ -38,7 +38,10 @@ export function prepareBatches(input: Buffer, produceVersion: number, settings: 
     // Kafka: "Produce requests with version 3 are only allowed to contain record batches with magic version 2".
     if (produceVersion >= 3) return reject(ErrorCode.INVALID_RECORD, `produce v${produceVersion} requires magic 2 batches, got magic ${magic}`);
     try {
-      records = upConvertToV2(input);
+      // Up-conversion decodes every message: a compressed wrapper may hold at most
+      // max.message.bytes of messages, or a small gzip "bomb" of 26-byte messages (some 16,000
+      // per compressed KB) would cost the event loop seconds and the heap gigabytes.
+      records = upConvertToV2(input, settings.maxMessageBytes);
     } catch (e) {
       return reject(ErrorCode.CORRUPT_MESSAGE, e instanceof Error ? e.message : String(e));
     }

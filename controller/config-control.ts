@@ -72,11 +72,21 @@ function splitList(v: string | null): string[] {
 export function configChangeRecords(image: MetadataImage, changes: readonly ConfigChange[], replace: boolean): { records: MetadataRecord[]; results: ConfigChangeResult[] } {
   const records: MetadataRecord[] = [];
   const results: ConfigChangeResult[] = [];
+  // Kafka (ControllerApis.handleIncrementalAlterConfigs and handleLegacyAlterConfigs) refuses a
+  // resource named twice with INVALID_REQUEST "Duplicate resource.", so a request's records are
+  // bounded by the resources that exist, not by how often it repeats one.
+  const named = new Map<string, number>();
+  const key = (c: ConfigChange): string => `${c.resourceType}:${c.resourceName}`;
+  for (const c of changes) named.set(key(c), (named.get(key(c)) ?? 0) + 1);
   for (const change of changes) {
     const { resourceType, resourceName } = change;
     const result = (errorCode: number, errorMessage: string | null): void => {
       results.push({ resourceType, resourceName, errorCode, errorMessage });
     };
+    if (named.get(key(change))! > 1) {
+      result(ErrorCode.INVALID_REQUEST, 'Duplicate resource.');
+      continue;
+    }
     if (resourceType === TOPIC_RESOURCE) {
       if (!image.topics.has(resourceName)) {
         result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${resourceName} does not exist.`);
@@ -117,7 +127,15 @@ export function configChangeRecords(image: MetadataImage, changes: readonly Conf
           }
           const have = splitList(next.get(op.name) ?? defaultOf(resourceType, op.name));
           const given = splitList(op.value);
-          const list = op.op === OP_APPEND ? [...have, ...given.filter((g) => !have.includes(g))] : have.filter((h) => !given.includes(h));
+          // Sets, not Array.includes: both lists come from requests and may be long.
+          let list: string[];
+          if (op.op === OP_APPEND) {
+            const had = new Set(have);
+            list = have.concat(given.filter((g) => !had.has(g)));
+          } else {
+            const removed = new Set(given);
+            list = have.filter((h) => !removed.has(h));
+          }
           value = list.join(',');
           break;
         }

@@ -24,6 +24,7 @@ import {
   type CreateTopicResult,
   type DeleteTopicResult,
   type NewPartitions,
+  type PartitionLimits,
   type TopicRef,
 } from './topic-control.js';
 
@@ -162,12 +163,16 @@ export class QuorumController {
     for (const l of [...this.listeners]) l(this.current, changes);
   }
 
+  private partitionLimits(): PartitionLimits {
+    return { perRequest: this.opts.config.maxPartitionsPerRequest, total: this.opts.config.maxPartitions };
+  }
+
   createTopics(topics: readonly CreatableTopic[], validateOnly: boolean): Promise<CreateTopicResult[]> {
     return this.run(async () => {
       const { records, results } = createTopicRecords(this.current, topics, {
         numPartitions: this.opts.config.numPartitions,
         replicationFactor: this.opts.config.defaultReplicationFactor,
-      });
+      }, this.partitionLimits());
       if (!validateOnly) await this.commit(records);
       return results;
     });
@@ -183,7 +188,7 @@ export class QuorumController {
 
   createPartitions(items: readonly NewPartitions[], validateOnly: boolean): Promise<CreatePartitionsResult[]> {
     return this.run(async () => {
-      const { records, results } = createPartitionRecords(this.current, items);
+      const { records, results } = createPartitionRecords(this.current, items, this.partitionLimits());
       if (!validateOnly) await this.commit(records);
       return results;
     });

@@ -23,6 +23,44 @@ export interface TopicDefaults {
   replicationFactor: number;
 }
 
+/**
+ * Bounds on partition creation, checked before any placement or record is built, validate-only
+ * requests included, so a request's cost never follows a count it claims.
+ */
+export interface PartitionLimits {
+  /**
+   * Partitions one CreateTopics or CreatePartitions request may create, summed over its topics
+   * (`samsa.max.partitions.per.request`; Kafka hard-codes ReplicationControlManager's
+   * MAX_PARTITIONS_PER_BATCH = 10,000).
+   */
+  perRequest: number;
+  /** Partitions the cluster may hold in all (`samsa.max.partitions`). */
+  total: number;
+}
+
+/** Kafka's own sentence (ReplicationControlManager.validateTotalNumberOfPartitions), with the numbers. */
+function perRequestError(requested: number, limit: number): string {
+  return `Excessively large number of partitions per request: ${requested} requested, at most ${limit} allowed (samsa.max.partitions.per.request).`;
+}
+
+function totalLimitError(name: string, adding: number, existing: number, limit: number): string {
+  return `Adding ${adding} partition(s) to topic ${name} would bring the cluster to ${existing + adding} partitions, over the limit of ${limit} (samsa.max.partitions).`;
+}
+
+/** Partitions in the cluster now. */
+function partitionCount(image: MetadataImage): number {
+  let n = 0;
+  for (const t of image.topics.values()) n += t.partitions.length;
+  return n;
+}
+
+/** Partitions a topic to create asks for: its assignments, else its count or the default (as Kafka counts them). */
+function requestedPartitions(t: CreatableTopic, defaults: TopicDefaults): number {
+  if (t.assignments.length > 0) return t.assignments.length;
+  if (t.numPartitions === -1) return defaults.numPartitions;
+  return t.numPartitions > 0 ? t.numPartitions : 0;
+}
+
 export interface CreatableTopic {
   name: string;
   /** -1 for the broker default. */
@@ -111,17 +149,37 @@ function assignmentError(image: MetadataImage, replicas: readonly number[], part
   return null;
 }
 
-function partitionRecords(topicId: string, assignments: readonly (readonly number[])[], firstPartition: number): MetadataRecord[] {
-  return assignments.map((replicas, i) => ({
-    type: 'PartitionRecord' as const,
-    data: { ...defaultPartitionRecord(), partitionId: firstPartition + i, topicId, replicas: [...replicas], isr: [...replicas], leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0 },
-  }));
+/** Appends one PartitionRecord per assignment to `records` (a loop: a spread of thousands of records would overflow the stack). */
+function pushPartitionRecords(records: MetadataRecord[], topicId: string, assignments: readonly (readonly number[])[], firstPartition: number): void {
+  assignments.forEach((replicas, i) => {
+    records.push({
+      type: 'PartitionRecord',
+      data: { ...defaultPartitionRecord(), partitionId: firstPartition + i, topicId, replicas: [...replicas], isr: [...replicas], leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0 },
+    });
+  });
 }
 
 /** Validates topics to create and returns the records creating the valid ones. */
-export function createTopicRecords(image: MetadataImage, topics: readonly CreatableTopic[], defaults: TopicDefaults): { records: MetadataRecord[]; results: CreateTopicResult[] } {
+export function createTopicRecords(
+  image: MetadataImage,
+  topics: readonly CreatableTopic[],
+  defaults: TopicDefaults,
+  limits: PartitionLimits,
+): { records: MetadataRecord[]; results: CreateTopicResult[] } {
   const records: MetadataRecord[] = [];
   const results: CreateTopicResult[] = [];
+  // Kafka (ReplicationControlManager.validateTotalNumberOfPartitions) refuses the whole request
+  // with POLICY_VIOLATION when its topics ask for too many partitions together.
+  let requested = 0;
+  for (const t of topics) requested += requestedPartitions(t, defaults);
+  if (requested > limits.perRequest) {
+    const message = perRequestError(requested, limits.perRequest);
+    for (const t of topics) {
+      results.push({ name: t.name, topicId: ZERO_UUID, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: message, numPartitions: -1, replicationFactor: -1, configs: new Map() });
+    }
+    return { records, results };
+  }
+  let existing = partitionCount(image);
   const brokers = unfenced(image);
   // Names created earlier in this same batch collide too.
   const taken = new Map<string, string>();
@@ -183,6 +241,10 @@ export function createTopicRecords(image: MetadataImage, topics: readonly Creata
       }
       assignments = placeReplicas(brokers, 0, numPartitions, replicationFactor);
     }
+    if (existing + assignments.length > limits.total) {
+      fail(ErrorCode.POLICY_VIOLATION, totalLimitError(t.name, assignments.length, existing, limits.total));
+      continue;
+    }
     const configs = new Map<string, string>();
     let configError: string | null = null;
     for (const c of t.configs) {
@@ -201,7 +263,8 @@ export function createTopicRecords(image: MetadataImage, topics: readonly Creata
     const topicId = randomTopicId();
     records.push({ type: 'TopicRecord', data: { name: t.name, topicId } });
     for (const [name, value] of configs) records.push({ type: 'ConfigRecord', data: { resourceType: TOPIC_RESOURCE, resourceName: t.name, name, value } });
-    records.push(...partitionRecords(topicId, assignments, 0));
+    pushPartitionRecords(records, topicId, assignments, 0);
+    existing += assignments.length;
     taken.set(t.name.replace(/\./g, '_'), t.name);
     results.push({ name: t.name, topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: assignments.length, replicationFactor: assignments[0]!.length, configs });
   }
@@ -239,9 +302,21 @@ export function deleteTopicRecords(image: MetadataImage, refs: readonly TopicRef
   return { records, results };
 }
 
-export function createPartitionRecords(image: MetadataImage, items: readonly NewPartitions[]): { records: MetadataRecord[]; results: CreatePartitionsResult[] } {
+export function createPartitionRecords(image: MetadataImage, items: readonly NewPartitions[], limits: PartitionLimits): { records: MetadataRecord[]; results: CreatePartitionsResult[] } {
   const records: MetadataRecord[] = [];
   const results: CreatePartitionsResult[] = [];
+  // As for CreateTopics: the partitions the whole request would add are bounded first.
+  let requested = 0;
+  for (const item of items) {
+    const t = image.topics.get(item.name);
+    if (t !== undefined && item.count > t.partitions.length) requested += item.count - t.partitions.length;
+  }
+  if (requested > limits.perRequest) {
+    const message = perRequestError(requested, limits.perRequest);
+    for (const item of items) results.push({ name: item.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: message });
+    return { records, results };
+  }
+  let existing = partitionCount(image);
   const brokers = unfenced(image);
   for (const item of items) {
     const fail = (errorCode: number, errorMessage: string): void => {
@@ -262,6 +337,10 @@ export function createPartitionRecords(image: MetadataImage, items: readonly New
       continue;
     }
     const added = item.count - current;
+    if (existing + added > limits.total) {
+      fail(ErrorCode.POLICY_VIOLATION, totalLimitError(item.name, added, existing, limits.total));
+      continue;
+    }
     const replicationFactor = t.partitions[0]?.replicas.length ?? 1;
     let assignments: number[][];
     if (item.assignments !== null) {
@@ -286,7 +365,8 @@ export function createPartitionRecords(image: MetadataImage, items: readonly New
       }
       assignments = placeReplicas(brokers, current, added, replicationFactor);
     }
-    records.push(...partitionRecords(t.id, assignments, current));
+    pushPartitionRecords(records, t.id, assignments, current);
+    existing += added;
     results.push({ name: item.name, errorCode: ErrorCode.NONE, errorMessage: null });
   }
   return { records, results };

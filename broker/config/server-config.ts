@@ -33,6 +33,8 @@ export interface ServerConfig {
   readonly messageMaxBytes: number;
   readonly socketRequestMaxBytes: number;
   readonly maxIncrementalFetchSessionCacheSlots: number;
+  /** Largest Fetch response (fetch.max.bytes, KIP-541). */
+  readonly fetchMaxBytes: number;
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
   /** max.connections.per.ip.overrides: host (name or address) to its limit. */
@@ -51,6 +53,10 @@ export interface ServerConfig {
   readonly logFlushSchedulerIntervalMs: number;
   readonly offsetsTopicNumPartitions: number;
   readonly groupInitialRebalanceDelayMs: number;
+  /** Partitions one CreateTopics or CreatePartitions request may create (samsa.max.partitions.per.request). */
+  readonly maxPartitionsPerRequest: number;
+  /** Partitions the cluster may hold (samsa.max.partitions). */
+  readonly maxPartitions: number;
   /** Settings given explicitly (file and overrides), by Kafka name. */
   readonly explicit: ReadonlyMap<string, string>;
   /** The value of any broker config: explicit, else its default. */
@@ -196,6 +202,7 @@ export function loadServerConfig(opts: LoadOptions): ServerConfig {
     messageMaxBytes: int('message.max.bytes'),
     socketRequestMaxBytes: int('socket.request.max.bytes'),
     maxIncrementalFetchSessionCacheSlots: int('max.incremental.fetch.session.cache.slots'),
+    fetchMaxBytes: int('fetch.max.bytes'),
     maxConnections: int('max.connections'),
     maxConnectionsPerIp: int('max.connections.per.ip'),
     maxConnectionsPerIpOverrides: perIpOverrides,
@@ -210,6 +217,8 @@ export function loadServerConfig(opts: LoadOptions): ServerConfig {
     logFlushSchedulerIntervalMs: longValue(get('log.flush.scheduler.interval.ms')),
     offsetsTopicNumPartitions: int('offsets.topic.num.partitions'),
     groupInitialRebalanceDelayMs: int('group.initial.rebalance.delay.ms'),
+    maxPartitionsPerRequest: int('samsa.max.partitions.per.request'),
+    maxPartitions: int('samsa.max.partitions'),
     explicit,
     get,
   };

@@ -204,7 +204,7 @@ export class ConsumerGroupOps {
       if (group === undefined || m === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
       const records = this.apply([...removalRecords(group, m.memberId), { type: 'consumerGroup', group: group.groupId, value: { epoch: group.groupEpoch + 1 } }]);
       this.log(`consumer group ${group.groupId}: member ${m.memberId} left (epoch ${group.groupEpoch})`);
-      records.push(...this.maybeReassign(group, topics));
+      for (const record of this.maybeReassign(group, topics)) records.push(record);
       return { records, response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null } };
     }
 
@@ -226,11 +226,13 @@ export class ConsumerGroupOps {
         const holder = [...group.members.values()].find((m) => m.instanceId === req.instanceId && m.memberId !== memberId);
         if (holder !== undefined) {
           // A static member coming back replaces its previous incarnation.
-          records.push(...this.apply(removalRecords(group, holder.memberId)));
+          for (const record of this.apply(removalRecords(group, holder.memberId))) records.push(record);
         }
       }
       const existing = group.members.get(memberId);
-      if (existing !== undefined) records.push(...this.apply([{ type: 'currentAssignment', group: group.groupId, memberId, value: null }]));
+      if (existing !== undefined) {
+        for (const record of this.apply([{ type: 'currentAssignment', group: group.groupId, memberId, value: null }])) records.push(record);
+      }
       member = this.member(group, memberId);
       member.memberEpoch = 0;
       member.previousMemberEpoch = -1;
@@ -264,10 +266,10 @@ export class ConsumerGroupOps {
     const metadataChanged = joining || before !== fingerprint();
     if (metadataChanged) {
       records.push(memberRecord(group, member));
-      records.push(...this.apply([{ type: 'consumerGroup', group: group.groupId, value: { epoch: group.groupEpoch + 1 } }]));
+      for (const record of this.apply([{ type: 'consumerGroup', group: group.groupId, value: { epoch: group.groupEpoch + 1 } }])) records.push(record);
       if (joining) this.log(`consumer group ${group.groupId}: member ${member.memberId} joined (group epoch ${group.groupEpoch})`);
     }
-    records.push(...this.maybeReassign(group, topics));
+    for (const record of this.maybeReassign(group, topics)) records.push(record);
 
     // Reconcile this member towards its target.
     const owned = req.topicPartitions === null ? null : fromTopicPartitions(req.topicPartitions);
@@ -276,7 +278,7 @@ export class ConsumerGroupOps {
     const assignmentChanged = !sameAssignment(next.assigned, member.assigned) || !sameAssignment(next.pendingRevocation, member.pendingRevocation);
     if (joining || assignmentChanged || next.memberEpoch !== member.memberEpoch || next.state !== member.state) {
       if (next.state === MemberState.UNREVOKED_PARTITIONS && member.state !== MemberState.UNREVOKED_PARTITIONS) member.revocationDeadline = now + member.rebalanceTimeoutMs;
-      records.push(...this.apply([currentAssignmentRecord(group, { memberId: member.memberId, ...next })]));
+      for (const record of this.apply([currentAssignmentRecord(group, { memberId: member.memberId, ...next })])) records.push(record);
     }
     const sendAssignment = joining || assignmentChanged || (owned !== null && !sameAssignment(owned, member.assigned));
     return {
@@ -309,7 +311,7 @@ export class ConsumerGroupOps {
     }
     const key = snapshot.join(',');
     if (key !== group.subscriptionSnapshot && group.members.size > 0 && group.groupEpoch === group.assignmentEpoch) {
-      records.push(...this.apply([{ type: 'consumerGroup', group: group.groupId, value: { epoch: group.groupEpoch + 1 } }]));
+      for (const record of this.apply([{ type: 'consumerGroup', group: group.groupId, value: { epoch: group.groupEpoch + 1 } }])) records.push(record);
     }
     group.subscriptionSnapshot = key;
     if (group.groupEpoch <= group.assignmentEpoch) return records;
@@ -344,12 +346,12 @@ export class ConsumerGroupOps {
         const stuck = m.state === MemberState.UNREVOKED_PARTITIONS && m.revocationDeadline > 0 && m.revocationDeadline <= now;
         if (!expired && !stuck) continue;
         this.log(`consumer group ${group.groupId}: member ${m.memberId} ${expired ? 'session expired' : 'did not revoke its partitions in time'}`);
-        records.push(...this.apply(removalRecords(group, m.memberId)));
+        for (const record of this.apply(removalRecords(group, m.memberId))) records.push(record);
         removed = true;
       }
       if (removed) {
-        records.push(...this.apply([{ type: 'consumerGroup', group: group.groupId, value: { epoch: group.groupEpoch + 1 } }]));
-        records.push(...this.maybeReassign(group, topics));
+        for (const record of this.apply([{ type: 'consumerGroup', group: group.groupId, value: { epoch: group.groupEpoch + 1 } }])) records.push(record);
+        for (const record of this.maybeReassign(group, topics)) records.push(record);
       }
     }
     return records;

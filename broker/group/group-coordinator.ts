@@ -13,7 +13,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
 import type { QuorumController } from '../../controller/quorum-controller.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { buildBatch, readRecords, scanBatches } from '../../protocol/records/index.js';
+import { BATCH_OVERHEAD, buildBatch, readRecords, scanBatches, type RecordInput } from '../../protocol/records/index.js';
 import type { ReplicaManager } from '../replica-manager.js';
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecord } from './coordinator-records.js';
 import type { TopicResolver } from './consumer-group-ops.js';
@@ -35,6 +35,9 @@ export class CoordinatorError extends Error {
     super(message);
   }
 }
+
+/** An operation refused before any of its records was written: the shard state is untouched. */
+export class CoordinatorRefusal extends CoordinatorError {}
 
 /**
  * What a coordinator answers when its append to `__consumer_offsets` fails, as Kafka's
@@ -226,7 +229,7 @@ export class GroupCoordinator {
   private async execute<T>(shard: GroupShard, result: OpResult<T>): Promise<T> {
     const partition = shard.partition;
     if (result.records.length > 0) {
-      const written = this.write(partition, result.records);
+      const written = this.write(partition, result.records, result.oneBatchOr);
       const prev = this.replayChains.get(partition) ?? Promise.resolve();
       const replayed = prev.then(() =>
         written.then(
@@ -235,6 +238,8 @@ export class GroupCoordinator {
             result.afterWrite?.(true);
           },
           (e: unknown) => {
+            // Refused before anything was written, by an operation that applies nothing ahead.
+            if (e instanceof CoordinatorRefusal) throw e;
             this.logger.throttled('warn', `write:${GROUP_TOPIC}-${partition}`, `writing to ${GROUP_TOPIC}-${partition} failed: ${e instanceof Error ? e.message : String(e)}; its groups are reloaded from the log`);
             // Consumer-group state was applied ahead of the write: rebuild it from what is durable.
             if (this.shards.get(partition) === shard) this.shards.delete(partition);
@@ -254,18 +259,40 @@ export class GroupCoordinator {
     return result.response;
   }
 
-  private async write(partition: number, records: readonly CoordinatorRecord[]): Promise<void> {
+  /**
+   * Appends an operation's records, as one batch when they fit the topic's max.message.bytes and
+   * as consecutive batches otherwise (unless the operation asks for one batch, `oneBatchOr`): offset expiry may tombstone hundreds of thousands of offsets
+   * at once, and one oversized batch would fail every time (the shard reloading after each try).
+   * Every batch is handed to the log before any is awaited, so no other operation's records land
+   * between them and a reload replays them in the order they were applied.
+   */
+  private async write(partition: number, records: readonly CoordinatorRecord[], oneBatchOr?: number): Promise<void> {
     const now = Date.now();
-    const batch = buildBatch({
-      baseOffset: 0,
-      records: records.map((r, i) => {
-        const { key, value } = encodeCoordinatorRecord(r);
-        return { key, value, timestamp: now, offsetDelta: i };
-      }),
-    });
-    const res = await this.replicas.appendRecords(GROUP_TOPIC, partition, batch, { acks: -1, produceVersion: 9, transactionalId: null, internal: true });
-    if (res.errorCode !== ErrorCode.NONE) {
-      throw new CoordinatorError(coordinatorErrorForAppend(res.errorCode), `append returned error ${res.errorCode}${res.errorMessage ? `: ${res.errorMessage}` : ''}`);
+    const limit = (this.replicas.partition(GROUP_TOPIC, partition)?.settings.maxMessageBytes ?? 1_048_588) - BATCH_OVERHEAD;
+    const batches: Buffer[] = [];
+    let chunk: RecordInput[] = [];
+    let bytes = 0;
+    for (const r of records) {
+      const { key, value } = encodeCoordinatorRecord(r);
+      // A record's own framing (length, attributes, deltas, lengths) takes at most 25 bytes.
+      const size = key.length + (value?.length ?? 0) + 25;
+      if (chunk.length > 0 && bytes + size > limit) {
+        batches.push(buildBatch({ baseOffset: 0, records: chunk }));
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push({ key, value, timestamp: now, offsetDelta: chunk.length });
+      bytes += size;
+    }
+    if (chunk.length > 0) batches.push(buildBatch({ baseOffset: 0, records: chunk }));
+    if (oneBatchOr !== undefined && batches.length > 1) {
+      throw new CoordinatorRefusal(oneBatchOr, `${records.length} records exceed max.message.bytes ${limit + BATCH_OVERHEAD} of ${GROUP_TOPIC}`);
+    }
+    const appends = batches.map((batch) => this.replicas.appendRecords(GROUP_TOPIC, partition, batch, { acks: -1, produceVersion: 9, transactionalId: null, internal: true }));
+    for (const res of await Promise.all(appends)) {
+      if (res.errorCode !== ErrorCode.NONE) {
+        throw new CoordinatorError(coordinatorErrorForAppend(res.errorCode), `append returned error ${res.errorCode}${res.errorMessage ? `: ${res.errorMessage}` : ''}`);
+      }
     }
   }
 

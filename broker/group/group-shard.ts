@@ -43,6 +43,12 @@ export interface OpResult<T> {
   response: T | Promise<T>;
   /** Runs after the records were written (ok) or could not be (not ok), before the response is sent. */
   afterWrite?: (ok: boolean) => void;
+  /**
+   * The records must be written as one batch; when they exceed max.message.bytes nothing is
+   * written and the operation fails with this code (Kafka's GroupMetadataManager.storeOffsets
+   * answers INVALID_COMMIT_OFFSET_SIZE). Only for operations that apply nothing before the write.
+   */
+  oneBatchOr?: number;
 }
 
 export interface MemberContext {
@@ -509,22 +515,24 @@ export class GroupShard {
           expired++;
         }
       }
-      if (expired > 0) records.push(...this.membersChanged(group, 'member sessions expired', now));
+      if (expired > 0) {
+        for (const record of this.membersChanged(group, 'member sessions expired', now)) records.push(record);
+      }
       if (group.state === 'PreparingRebalance') {
-        records.push(...(group.joinDeadline <= now ? this.maybeCompleteJoin(group, now, true) : this.maybeCompleteJoin(group, now)));
+        for (const record of this.maybeCompleteJoin(group, now, group.joinDeadline <= now)) records.push(record);
       } else if (group.state === 'CompletingRebalance' && group.syncDeadline <= now && group.pendingSync.size > 0) {
         const leaderPending = group.leaderId !== null && group.pendingSync.has(group.leaderId);
         for (const id of [...group.pendingSync]) {
           const m = group.removeMember(id);
           m?.syncWaiter?.(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
         }
-        records.push(...this.membersChanged(group, leaderPending ? 'the leader did not send its assignment in time' : 'members did not sync in time', now));
+        for (const record of this.membersChanged(group, leaderPending ? 'the leader did not send its assignment in time' : 'members did not sync in time', now)) records.push(record);
       }
     }
-    records.push(...this.consumer.tick(now, this.topics));
+    for (const record of this.consumer.tick(now, this.topics)) records.push(record);
     if (now - this.lastOffsetExpiry >= this.config.offsetsRetentionCheckIntervalMs) {
       this.lastOffsetExpiry = now;
-      records.push(...this.expireOffsets(now));
+      for (const record of this.expireOffsets(now)) records.push(record);
     }
     return records;
   }
@@ -604,7 +612,7 @@ export class GroupShard {
         });
       }
     }
-    return { records, response: results };
+    return { records, response: results, oneBatchOr: ErrorCode.INVALID_COMMIT_OFFSET_SIZE };
   }
 
   // ---- admin ----------------------------------------------------------------------------------
@@ -654,7 +662,7 @@ export class GroupShard {
     if (consumerGroup !== undefined) {
       if (consumerGroup.members.size > 0) return { records: [], response: ErrorCode.NON_EMPTY_GROUP };
       const records: CoordinatorRecord[] = this.offsets.all(groupId).map((o) => ({ type: 'offset' as const, group: groupId, topic: o.topic, partition: o.partition, value: null }));
-      records.push(...this.consumer.deleteRecords(consumerGroup));
+      for (const record of this.consumer.deleteRecords(consumerGroup)) records.push(record);
       this.consumer.groups.delete(groupId);
       return { records, response: ErrorCode.NONE };
     }

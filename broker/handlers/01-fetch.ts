@@ -2,8 +2,9 @@
  * Fetch (key 1), v0-16.
  * Reads whole record batches straight from the segment files into the response's buffer list (no
  * copy, no re-encoding). Limits (KIP-74): `partition_max_bytes` per partition and `max_bytes` (v3+)
- * for the response, except that the first partition with data always returns at least its first
- * whole batch so a consumer can never be stuck behind a batch larger than its limits.
+ * for the response, itself at most the broker's `fetch.max.bytes` (KIP-541), except that the first
+ * partition with data always returns at least its first whole batch so a consumer can never be
+ * stuck behind a batch larger than its limits.
  * Long polling: when fewer than `min_bytes` are available the fetch waits up to `max_wait_ms` and
  * is answered as soon as appends make up the difference.
  * Isolation (v4+): read_committed reads up to the last stable offset, read_uncommitted up to the
@@ -215,7 +216,9 @@ async function handle(req: FetchRequest, ctx: RequestContext): Promise<FetchResp
     }
   }
 
-  const maxBytes = v >= 3 ? req.maxBytes : 0x7fffffff;
+  // Kafka (KafkaApis.handleFetchRequest) bounds every response by fetch.max.bytes, v0-2 (which
+  // have no max_bytes) included: the reads are held in memory until the response is written.
+  const maxBytes = Math.min(v >= 3 ? req.maxBytes : 0x7fffffff, broker.config.fetchMaxBytes);
   // Every buffer read into goes back to the pool once the response is written, including those
   // of a read that a long poll replaces.
   const pool = broker.buffers;

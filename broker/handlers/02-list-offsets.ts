@@ -6,7 +6,8 @@
  * is tiered, so offset -1). Any other timestamp finds the first offset whose record timestamp is at
  * or after it, or offset -1 when there is none. v0 answers in `old_style_offsets`.
  * current_leader_epoch (v4+) is checked: an older epoch gets FENCED_LEADER_EPOCH, a newer one
- * UNKNOWN_LEADER_EPOCH (KIP-320).
+ * UNKNOWN_LEADER_EPOCH (KIP-320). A partition named more than once (v1+) gets INVALID_REQUEST, as in
+ * Kafka.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {
@@ -40,11 +41,25 @@ function answer(partitionIndex: number, errorCode: number, offset = -1, timestam
 async function handle(req: ListOffsetsRequest, ctx: RequestContext): Promise<ListOffsetsResponse> {
   const v = ctx.apiVersion;
   const rm = ctx.broker.replicaManager;
+  // Kafka (ListOffsetsRequest.duplicatePartitions, v1+): a partition named twice gets
+  // INVALID_REQUEST in both places, so no partition is looked up more than once per request.
+  const duplicates = new Set<string>();
+  if (v >= 1) {
+    const seen = new Set<string>();
+    for (const t of req.topics) {
+      for (const p of t.partitions) {
+        const key = `${t.name}\u0000${p.partitionIndex}`;
+        if (seen.has(key)) duplicates.add(key);
+        else seen.add(key);
+      }
+    }
+  }
   const topics = await Promise.all(
     req.topics.map(async (t) => ({
       name: t.name,
       partitions: await Promise.all(
         t.partitions.map(async (p): Promise<ListOffsetsResponseListOffsetsPartitionResponse> => {
+          if (duplicates.size > 0 && duplicates.has(`${t.name}\u0000${p.partitionIndex}`)) return answer(p.partitionIndex, ErrorCode.INVALID_REQUEST);
           const partition = rm.partition(t.name, p.partitionIndex);
           if (partition === undefined) return answer(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           const epochError = leaderEpochError(p.currentLeaderEpoch, partition.leaderEpoch);

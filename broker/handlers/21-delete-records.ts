@@ -3,39 +3,49 @@
  * Advances a partition's log start offset: records below it are no longer readable and whole
  * segments below it are deleted. Offset -1 means "up to the high watermark"; an offset above the
  * high watermark gets OFFSET_OUT_OF_RANGE, as in Kafka. The answer's low watermark is the new log
- * start offset.
+ * start offset. A partition named twice is trimmed once, to the last offset given, and answered
+ * once (Kafka keeps a map of partitions too).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { deleteRecordsApi, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../protocol/messages/index.js';
 import { storageErrorCode } from '../replica-manager.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
+type PartitionResult = DeleteRecordsResponse['topics'][number]['partitions'][number];
+
 async function handle(req: DeleteRecordsRequest, ctx: RequestContext): Promise<DeleteRecordsResponse> {
   const rm = ctx.broker.replicaManager;
+  // Kafka (KafkaApis.handleDeleteRecordsRequest) keeps one entry per partition, the last offset
+  // named winning, so a partition repeated in the request is trimmed once.
+  const wanted = new Map<string, Map<number, bigint>>();
+  for (const t of req.topics) {
+    let partitions = wanted.get(t.name);
+    if (partitions === undefined) wanted.set(t.name, (partitions = new Map()));
+    for (const p of t.partitions) partitions.set(p.partitionIndex, p.offset);
+  }
+  const deleteBefore = async (topic: string, partitionIndex: number, offset: bigint): Promise<PartitionResult> => {
+    const partition = rm.partition(topic, partitionIndex);
+    if (partition === undefined) return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    let log;
+    try {
+      log = await partition.getLog();
+    } catch (e) {
+      return { partitionIndex, lowWatermark: -1n, errorCode: storageErrorCode(e) };
+    }
+    const target = offset === -1n ? log.highWatermark : Number(offset);
+    if (target < 0 || target > log.highWatermark) return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+    try {
+      await log.deleteRecordsBefore(target);
+    } catch (e) {
+      ctx.broker.logger.throttled('error', `delete-records:${topic}-${partitionIndex}`, `DeleteRecords on ${topic}-${partitionIndex}: ${String(e)}`);
+      return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
+    }
+    return { partitionIndex, lowWatermark: BigInt(log.logStartOffset), errorCode: ErrorCode.NONE };
+  };
   const topics = await Promise.all(
-    req.topics.map(async (t) => ({
-      name: t.name,
-      partitions: await Promise.all(
-        t.partitions.map(async (p) => {
-          const partition = rm.partition(t.name, p.partitionIndex);
-          if (partition === undefined) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-          let log;
-          try {
-            log = await partition.getLog();
-          } catch (e) {
-            return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: storageErrorCode(e) };
-          }
-          const target = p.offset === -1n ? log.highWatermark : Number(p.offset);
-          if (target < 0 || target > log.highWatermark) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-          try {
-            await log.deleteRecordsBefore(target);
-          } catch (e) {
-            ctx.broker.logger.throttled('error', `delete-records:${t.name}-${p.partitionIndex}`, `DeleteRecords on ${t.name}-${p.partitionIndex}: ${String(e)}`);
-            return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
-          }
-          return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(log.logStartOffset), errorCode: ErrorCode.NONE };
-        }),
-      ),
+    [...wanted].map(async ([name, partitions]) => ({
+      name,
+      partitions: await Promise.all([...partitions].map(([index, offset]) => deleteBefore(name, index, offset))),
     })),
   );
   return { throttleTimeMs: 0, topics };

@@ -2,7 +2,8 @@
  * DescribeConfigs (key 32), v0-4.
  * Topic configs (resource type 2) and broker configs (4): every config, or the keys asked for,
  * with value, source, read-only and sensitive flags, and synonyms (v1+) and type and
- * documentation (v3+) when asked. Broker loggers (8) have nothing to describe.
+ * documentation (v3+) when asked. Broker loggers (8) have nothing to describe. A resource named
+ * twice gets INVALID_REQUEST.
  */
 import { BROKER_RESOURCE, configKey, TOPIC_RESOURCE } from '../../controller/image.js';
 import { topicNameError } from '../../controller/topic-control.js';
@@ -27,7 +28,14 @@ function handle(req: DescribeConfigsRequest, ctx: RequestContext): DescribeConfi
   const v = ctx.apiVersion;
   const broker = ctx.broker;
   const image = broker.image();
+  // A resource named twice is answered INVALID_REQUEST, as AlterConfigs answers it in Kafka: each
+  // answer carries every config (with documentation, some 5 KB), so repeats would multiply a
+  // small request into a response thousands of times larger. Kafka's clients never repeat one.
+  const named = new Map<string, number>();
+  const key = (res: { resourceType: number; resourceName: string }): string => `${res.resourceType}:${res.resourceName}`;
+  for (const res of req.resources) named.set(key(res), (named.get(key(res)) ?? 0) + 1);
   const results = req.resources.map((res): DescribeConfigsResponseDescribeConfigsResult => {
+    if (named.get(key(res))! > 1) return result(res.resourceType, res.resourceName, ErrorCode.INVALID_REQUEST, 'Duplicate resource.');
     let described: DescribedConfig[];
     if (res.resourceType === TOPIC_RESOURCE) {
       const nameError = topicNameError(res.resourceName);

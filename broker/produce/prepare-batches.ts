@@ -1,8 +1,10 @@
 /**
  * Produce-side validation of one partition's records before they are appended (Kafka's
- * LogValidator, for what a single-node log needs): batch layout and CRC, magic, size limit,
- * timestamps, and keys on compacted topics. Batches stay opaque bytes: nothing is re-encoded
- * unless a v0-v2 producer sent a legacy message set, which is converted to one v2 batch.
+ * LogValidator, for what a single-node log needs): batch layout and CRC, magic, size limit, offset
+ * range against record count, timestamps, and keys on compacted topics. Batches stay opaque
+ * bytes: nothing is re-encoded unless a v0-v2 producer sent a legacy message set, which is
+ * converted to one v2 batch. Compressed batches are not decompressed (except to check keys on
+ * compacted topics), so their record count is taken on trust, bounded only by the offset range.
  */
 import { ProtocolError } from '../../protocol/codec/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -59,7 +61,10 @@ export function prepareBatches(input: Buffer, produceVersion: number, settings: 
     // Kafka: "Produce requests with version 3 are only allowed to contain record batches with magic version 2".
     if (produceVersion >= 3) return reject(ErrorCode.INVALID_RECORD, `produce v${produceVersion} requires magic 2 batches, got magic ${magic}`);
     try {
-      records = upConvertToV2(input);
+      // Up-conversion decodes every message: a compressed wrapper may hold at most
+      // max.message.bytes of messages, or a small gzip "bomb" of 26-byte messages (some 16,000
+      // per compressed KB) would cost the event loop seconds and the heap gigabytes.
+      records = upConvertToV2(input, settings.maxMessageBytes);
     } catch (e) {
       return reject(ErrorCode.CORRUPT_MESSAGE, e instanceof Error ? e.message : String(e));
     }
@@ -81,6 +86,13 @@ export function prepareBatches(input: Buffer, produceVersion: number, settings: 
     const b = batches[i]!;
     if (b.size > settings.maxMessageBytes) {
       return reject(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${b.size} bytes exceeds max.message.bytes ${settings.maxMessageBytes}`);
+    }
+    // Kafka's LogValidator.validateBatch for client batches: the header's offset range and record
+    // count agree. Checked from the header alone (no per-record work); a lying lastOffsetDelta
+    // would otherwise advance the log end offset by up to 2^31 for one record.
+    if (b.recordCount <= 0) return reject(ErrorCode.INVALID_RECORD, `Invalid reported count for record batch: ${b.recordCount}`);
+    if (b.lastOffsetDelta + 1 !== b.recordCount) {
+      return reject(ErrorCode.INVALID_RECORD, `Inconsistent batch offset range [0, ${b.lastOffsetDelta}] and count of records ${b.recordCount}`);
     }
     // Kafka's LogValidator: an InvalidRecordException without record errors.
     if (b.isControl) return reject(ErrorCode.INVALID_RECORD, 'Clients are not allowed to write control records');

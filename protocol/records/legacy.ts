@@ -15,7 +15,7 @@
  */
 import { ProtocolError } from '../codec/errors.js';
 import { buildBatch, readRecords, scanBatches, type RecordInput } from './batch.js';
-import { compress, decompress } from './compression.js';
+import { compress, decompress, DEFAULT_MAX_DECOMPRESSED_BYTES } from './compression.js';
 import { crc32 } from './crc.js';
 
 const OFFSET_AND_SIZE = 12;
@@ -43,8 +43,11 @@ function lengthPrefixed(buf: Buffer, pos: number, end: number): [Buffer | null, 
   return [buf.subarray(pos, pos + n), pos + n];
 }
 
-/** Reads a message set, flattening compressed wrappers; validates sizes and CRC-32s. */
-export function readMessageSet(buf: Buffer, depth = 0): LegacyMessage[] {
+/**
+ * Reads a message set, flattening compressed wrappers; validates sizes and CRC-32s. A wrapper's
+ * messages may take at most `maxDecompressedBytes` once decompressed.
+ */
+export function readMessageSet(buf: Buffer, depth = 0, maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): LegacyMessage[] {
   const out: LegacyMessage[] = [];
   let pos = 0;
   while (pos < buf.length) {
@@ -74,7 +77,7 @@ export function readMessageSet(buf: Buffer, depth = 0): LegacyMessage[] {
     else {
       if (depth > 0) throw corrupt('nested compressed legacy message');
       if (value === null) throw corrupt('compressed legacy message without a value');
-      const inner = readMessageSet(decompress(codec, value), depth + 1);
+      const inner = readMessageSet(decompress(codec, value, maxDecompressedBytes), depth + 1);
       // Magic 1 wrappers hold the absolute offset of their last inner message (KIP-31).
       const base = magic === 1 && inner.length > 0 ? offset - inner[inner.length - 1]!.offset : 0;
       // A LogAppendTime wrapper's timestamp replaces its messages' own (Kafka's AbstractLegacyRecordBatch).
@@ -93,8 +96,8 @@ export function readMessageSet(buf: Buffer, depth = 0): LegacyMessage[] {
 }
 
 /** Converts a magic 0/1 message set into one v2 batch, keeping the wrapper's compression. */
-export function upConvertToV2(buf: Buffer): Buffer {
-  const messages = readMessageSet(buf);
+export function upConvertToV2(buf: Buffer, maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Buffer {
+  const messages = readMessageSet(buf, 0, maxDecompressedBytes);
   if (messages.length === 0) throw corrupt('empty legacy message set');
   let codec = 0;
   if (buf.length >= OFFSET_AND_SIZE + 6) codec = buf[OFFSET_AND_SIZE + 5]! & 0x07;

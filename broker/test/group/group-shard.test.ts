@@ -57,6 +57,18 @@ t.test('offsets of an empty group expire after the retention time', async (t) =>
   t.equal(s.offsets.get('g', 't', 0), undefined);
 });
 
+t.test('expiring more offsets than a call can take as arguments', async (t) => {
+  // One OffsetCommit may name every partition of the cluster; their tombstones are gathered
+  // without spreading them into a call (which overflows the stack past ~100k elements).
+  const s = shard();
+  const count = 300_000;
+  const partitions = Array.from({ length: count }, (_, i) => ({ partitionIndex: i, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }));
+  const res = s.commitOffsets({ ...defaultOffsetCommitRequest(), groupId: 'many', generationIdOrMemberEpoch: -1, memberId: '', topics: [{ name: 't', partitions }] }, 8, () => true);
+  for (const r of res.records) s.replay(r, false);
+  const expired = s.tick(Date.now() + 5_000);
+  t.equal(expired.length, count, 'one tombstone per committed offset');
+});
+
 t.test('replaying the records rebuilds groups and offsets', async (t) => {
   const s = shard();
   const records = [...commit(s, 'a', 1n), ...commit(s, 'b', 2n), ...commit(s, 'a', 3n)];

@@ -30,6 +30,7 @@ import {
   type BatchInfo,
 } from '../../protocol/records/index.js';
 import type { FileSystem, StorageFile } from '../fs/file-system.js';
+import { batchProblem, MIN_BATCH, nextIntactBatch, type CorruptRange } from './batch-validation.js';
 import {
   CheckpointWriter,
   EPOCH_CHECKPOINT,
@@ -46,6 +47,7 @@ import { ProducerStateManager } from './producer-state.js';
 import { lookupOffsetIndex, lookupTimeIndex, OFFSET_INDEX_ENTRY, Segment, segmentFileName, TIME_INDEX_ENTRY, WALK_HEADER } from './segment.js';
 
 const KAFKA_STORAGE_ERROR = 56;
+const CORRUPT_MESSAGE = 2;
 const CLEAN_SHUTDOWN_FILE = '.clean-shutdown';
 const SNAPSHOT_SUFFIX = '.snapshot';
 /** Producer snapshots kept (the newest ones). */
@@ -56,6 +58,8 @@ const MAX_IOV = 512;
 const MAX_WRITE_GROUP_BYTES = 8 * 1024 * 1024;
 /** Chunk read while walking batch headers to find an offset's position. */
 const WALK_CHUNK = 16 * 1024;
+/** Chunk read while re-validating a segment at open. */
+const RECOVERY_CHUNK = 1024 * 1024;
 /** Appends queued but not yet written; beyond this, appends are refused rather than buffered without bound. */
 const MAX_QUEUED_BYTES = 256 * 1024 * 1024;
 /** Read positions remembered for consumers reading on (one per consumer and partition is enough). */
@@ -65,7 +69,6 @@ const INDEX_CACHE_SEGMENTS = 8;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
 const MAGIC_OFFSET = 16;
-const MIN_BATCH = 61;
 
 export interface AppendOptions {
   leaderEpoch: number;
@@ -94,6 +97,12 @@ export interface ReadOptions {
 
 export interface ReadResult {
   records: Buffer[];
+  /**
+   * CORRUPT_MESSAGE when the batch holding the offset asked is corrupt on disk (it is never
+   * served); reads from `corruptEnd`, the first offset after the corrupt range, go on.
+   */
+  errorCode?: number;
+  corruptEnd?: number;
 }
 
 export interface TimestampOffset {
@@ -295,7 +304,10 @@ export class PartitionLog {
   private roll(): void {
     this.changedSinceOpen = true;
     const old = this.activeSegment;
-    this.segments.push(new Segment(this.logEndOffset, this.dir, this.deps.fs));
+    const next = new Segment(this.logEndOffset, this.dir, this.deps.fs);
+    // Everything in it will have been checked at produce time.
+    next.validated.addAll();
+    this.segments.push(next);
     this.enqueue({ kind: 'seal', segment: old, snapshot: this.producers.toSnapshot(this.logEndOffset), snapshotOffset: this.logEndOffset });
   }
 
@@ -465,9 +477,10 @@ export class PartitionLog {
 
   /**
    * Position of the first batch in `seg` whose last offset is >= `offset`, with that batch's
-   * size; null when the segment holds no such batch below its written size.
+   * size; null when the segment holds no such batch below its written size; the corrupt range
+   * when that batch lies in one. Walking past a corrupt range continues after it.
    */
-  private async locate(seg: Segment, offset: number): Promise<{ position: number; size: number; baseOffset: number } | null> {
+  private async locate(seg: Segment, offset: number): Promise<{ position: number; size: number; baseOffset: number } | { corrupt: CorruptRange } | null> {
     const { offsets } = await this.indexesOf(seg);
     let pos = lookupOffsetIndex(offsets, seg.baseOffset, offset);
     const file = await seg.open();
@@ -475,6 +488,13 @@ export class PartitionLog {
     let chunk = Buffer.alloc(0);
     let chunkPos = pos;
     while (pos + WALK_HEADER <= limit) {
+      const corrupt = seg.corrupt.length === 0 ? undefined : seg.corrupt.find((c) => c.start === pos);
+      if (corrupt !== undefined) {
+        if (offset < corrupt.nextOffset) return { corrupt };
+        pos = corrupt.end;
+        chunk = Buffer.alloc(0);
+        continue;
+      }
       if (pos + WALK_HEADER > chunkPos + chunk.length) {
         const len = Math.min(WALK_CHUNK, limit - pos);
         chunk = Buffer.allocUnsafe(len);
@@ -486,8 +506,14 @@ export class PartitionLog {
       const at = pos - chunkPos;
       const base = Number(chunk.readBigInt64BE(at));
       const size = chunk.readInt32BE(at + 8) + LOG_OVERHEAD;
+      if (size < MIN_BATCH || pos + size > limit) {
+        // A batch never runs past the written size: this header is damaged.
+        if (seg.validated.checkedFrom(pos) > pos) return null;
+        await this.quarantine(seg, pos, size, `a batch size of ${size} bytes`);
+        continue;
+      }
       const lastOffset = base + chunk.readInt32BE(at + 23);
-      if (lastOffset >= offset) return pos + size <= limit ? { position: pos, size, baseOffset: base } : null;
+      if (lastOffset >= offset) return { position: pos, size, baseOffset: base };
       pos += size;
     }
     return null;
@@ -510,6 +536,7 @@ export class PartitionLog {
       const seg = segments[i]!;
       const found = await this.locate(seg, offset);
       if (found === null) continue;
+      if ('corrupt' in found) return corruptResult(found.corrupt);
       if (found.baseOffset >= opts.upperBound) return { records: [] };
       return (await this.readFrom(seg, found.position, offset, maxBytes, opts, false)) ?? { records: [] };
     }
@@ -522,6 +549,10 @@ export class PartitionLog {
    * (`hinted`) the batch must hold `offset` itself; null when it does not.
    */
   private async readFrom(seg: Segment, position: number, offset: number, maxBytes: number, opts: ReadOptions, hinted: boolean): Promise<ReadResult | null> {
+    if (seg.corrupt.length > 0) {
+      const corrupt = seg.corrupt.find((c) => c.start === position);
+      if (corrupt !== undefined) return corruptResult(corrupt);
+    }
     const file = await seg.open();
     const available = seg.writtenSize - position;
     let want = Math.min(available, Math.max(maxBytes, WALK_HEADER));
@@ -532,6 +563,11 @@ export class PartitionLog {
     const firstBase = Number(buf.readBigInt64BE(0));
     const firstSize = buf.readInt32BE(8) + LOG_OVERHEAD;
     const firstLast = firstBase + buf.readInt32BE(23);
+    // Batches before this position were CRC-checked already (batch-validation.ts).
+    const checkedTo = seg.validated.checkedFrom(position);
+    if (checkedTo === position && (firstSize < MIN_BATCH || firstSize > available)) {
+      return corruptResult(await this.quarantine(seg, position, firstSize, `a batch size of ${firstSize} bytes`));
+    }
     if (firstLast < offset || firstSize < WALK_HEADER || (hinted && firstBase > offset)) return null;
     if (firstBase >= opts.upperBound) return { records: [] };
     if (firstSize > n) {
@@ -541,17 +577,29 @@ export class PartitionLog {
       buf = allocate(want);
       n = await file.read(buf, 0, want, position);
     }
-    // Trim to whole batches below the upper bound.
+    // Trim to whole batches below the upper bound, checking those read from disk for the first time.
     let end = 0;
     let next = offset;
+    let problem: string | null = null;
     while (end + WALK_HEADER <= n) {
       const base = Number(buf.readBigInt64BE(end));
       const size = buf.readInt32BE(end + 8) + LOG_OVERHEAD;
+      const unchecked = position + end >= checkedTo;
+      if (size < MIN_BATCH) {
+        if (unchecked) problem = `a batch size of ${size} bytes`;
+        break;
+      }
       if (base >= opts.upperBound || end + size > n) break;
+      if (unchecked && (problem = batchProblem(buf, end, size)) !== null) break;
       next = base + buf.readInt32BE(end + 23) + 1;
       end += size;
     }
+    if (problem !== null) {
+      const corrupt = await this.quarantine(seg, position + end, buf.readInt32BE(end + 8) + LOG_OVERHEAD, problem);
+      if (end === 0) return corruptResult(corrupt);
+    }
     if (end === 0) return { records: [] };
+    if (position + end > checkedTo) seg.validated.add(position, position + end);
     this.rememberReadEnd(next, seg, position + end);
     return { records: [buf.subarray(0, end)] };
   }
@@ -562,12 +610,41 @@ export class PartitionLog {
     if (this.readHints.size > READ_HINTS) this.readHints.delete(this.readHints.keys().next().value!);
   }
 
-  /** Reads the whole batch holding `offset`, with its header facts. */
+  /**
+   * Kafka has no such check: it serves whatever a segment holds after a clean shutdown. Here a
+   * corrupt batch found by a read is set aside (logged once) and its offsets answered with
+   * CORRUPT_MESSAGE, while the batches after it stay readable: `end` is the next intact batch.
+   */
+  private async quarantine(seg: Segment, start: number, claimedSize: number, reason: string): Promise<CorruptRange> {
+    const known = seg.corrupt.find((c) => c.start === start);
+    if (known !== undefined) return known;
+    const limit = seg.writtenSize;
+    const intact = await nextIntactBatch(await seg.open(), start, claimedSize, limit);
+    const following = this.segments[this.segments.indexOf(seg) + 1];
+    const range: CorruptRange = { start, end: intact?.position ?? limit, nextOffset: intact?.baseOffset ?? following?.baseOffset ?? seg.nextOffset };
+    const again = seg.corrupt.find((c) => c.start === start);
+    if (again !== undefined) return again;
+    seg.corrupt.push(range);
+    this.deps.log(
+      `${this.name}: segment ${seg.baseOffset} has ${reason} at byte ${start}: bytes ${start}..${range.end - 1} are not served, reads of the offsets they hold (below ${range.nextOffset}) get CORRUPT_MESSAGE`,
+    );
+    return range;
+  }
+
+  /** Reads the whole batch holding `offset`, with its header facts; null when there is none or it is corrupt. */
   private async readBatchAt(seg: Segment, offset: number): Promise<{ buf: Buffer; info: BatchInfo } | null> {
     const found = await this.locate(seg, offset);
-    if (found === null) return null;
+    if (found === null || 'corrupt' in found) return null;
     const buf = Buffer.allocUnsafe(found.size);
     await (await seg.open()).read(buf, 0, found.size, found.position);
+    if (seg.validated.checkedFrom(found.position) === found.position) {
+      const problem = batchProblem(buf, 0, found.size);
+      if (problem !== null) {
+        await this.quarantine(seg, found.position, found.size, problem);
+        return null;
+      }
+      seg.validated.add(found.position, found.position + found.size);
+    }
     return { buf, info: readBatchInfo(buf, 0) };
   }
 
@@ -688,16 +765,18 @@ export class PartitionLog {
 
   /**
    * Replaces the sealed segments `old` (consecutive, oldest first) by `replacement`, a segment the
-   * compactor wrote with the same offsets. Synchronous in memory, so an append or read sees either
-   * the old or the new list.
+   * compactor wrote with the same offsets, or by nothing when compaction left none of their records
+   * (never for the first segment: its base offset anchors the log start offset). Synchronous in
+   * memory, so an append or read sees either the old or the new list.
    */
-  async replaceSegments(old: readonly Segment[], replacement: Segment): Promise<void> {
+  async replaceSegments(old: readonly Segment[], replacement: Segment | null): Promise<void> {
     const start = this.segments.indexOf(old[0]!);
-    if (start < 0 || old.some((s, i) => this.segments[start + i] !== s) || old.includes(this.activeSegment)) {
+    if (start < 0 || old.some((s, i) => this.segments[start + i] !== s) || old.includes(this.activeSegment) || (replacement === null && start === 0)) {
       throw new Error('segments to replace are no longer in the log');
     }
     this.changedSinceOpen = true;
-    this.segments = [...this.segments.slice(0, start), replacement, ...this.segments.slice(start + old.length)];
+    const added = replacement === null ? [] : [replacement];
+    this.segments = [...this.segments.slice(0, start), ...added, ...this.segments.slice(start + old.length)];
     for (const s of old) this.indexCache.delete(s);
     await this.scheduleFileDeletion(old);
   }
@@ -758,6 +837,10 @@ export class PartitionLog {
       leftovers = true;
     }
     if (leftovers) files = await fs.readdir(this.dir);
+    if (await this.removeOrphanIndexes(files)) {
+      leftovers = true;
+      files = await fs.readdir(this.dir);
+    }
 
     const checkpointBytes = await fs.readFile(`${this.dir}/${OFFSETS_CHECKPOINT}`);
     const checkpoint = parseOffsetCheckpoint(checkpointBytes);
@@ -769,9 +852,12 @@ export class PartitionLog {
     if (bases.length === 0) bases.push(checkpoint?.logStartOffset ?? 0);
     this.segments = bases.map((base) => new Segment(base, this.dir, fs));
 
-    // Without a clean shutdown, everything from the segment holding the recovery point on is re-validated.
+    // Without a clean shutdown, everything from the segment holding the recovery point on is
+    // re-validated. The last segment always is, even after a clean shutdown (Kafka trusts it): its
+    // bytes may have changed on disk since, and its cost is bounded by segment.bytes. Other
+    // segments are checked when first read (see batch-validation.ts).
     const recoveryPoint = clean ? Infinity : (checkpoint?.recoveryPoint ?? 0);
-    const firstToRecover = clean ? this.segments.length : this.segmentIndexFor(recoveryPoint);
+    const firstToRecover = clean ? this.segments.length - 1 : this.segmentIndexFor(recoveryPoint);
     for (let i = 0; i < this.segments.length; i++) {
       const seg = this.segments[i]!;
       const isActive = i === this.segments.length - 1;
@@ -799,6 +885,8 @@ export class PartitionLog {
         break;
       }
     }
+    // The last segment was just checked, and whatever is appended to it is checked at produce time.
+    this.activeSegment.validated.addAll();
     this.logEndOffset = this.activeSegment.nextOffset;
     this.highWatermark = this.logEndOffset;
     this.recoveryPoint = this.logEndOffset;
@@ -833,7 +921,10 @@ export class PartitionLog {
 
   /**
    * A crash during a compaction swap: a `.swap` file is a complete, synced replacement for the
-   * segments it overlaps (see cleaner.ts). Finish the swap: remove those segments, rename it in.
+   * segments it overlaps (see cleaner.ts). Finish the swap as Kafka's LogLoader does: remove the
+   * segments from its base offset up to its last batch, rename it in. An empty swap (compaction
+   * kept none of the first segment's records) is renamed in too, as an empty segment: its base
+   * offset is the log start offset, and the old segments it replaces may already be gone.
    */
   private async completeSwaps(files: readonly string[]): Promise<void> {
     const fs = this.deps.fs;
@@ -843,20 +934,39 @@ export class PartitionLog {
       const swap = await fs.openFile(swapPath);
       const size = await swap.size();
       const seg = new Segment(base, this.dir, fs);
-      const end = await offsetAfterBatches(swap, 0, size);
+      const after = await offsetAfterBatches(swap, 0, size);
       await swap.close();
-      if (end === null || end === undefined) {
+      if (after === null) {
+        // Not a complete swap file: the old segments are still the truth.
         await fs.remove(swapPath);
         continue;
       }
+      const end = after ?? base + 1;
       for (const g of files) {
         const m = /^(\d{20})\.(log|index|timeindex)$/.exec(g);
         if (m && Number(m[1]) >= base && Number(m[1]) < end) await fs.remove(`${this.dir}/${g}`);
       }
       await fs.rename(swapPath, seg.path);
-      this.deps.log(`${this.name}: completed an interrupted compaction of offsets ${base}..${end - 1}`);
+      this.deps.log(`${this.name}: completed an interrupted compaction of offsets ${base}..${after === undefined ? '(emptied)' : end - 1}`);
     }
     await fs.syncDir(this.dir);
+  }
+
+  /**
+   * Index files without their `.log` (a crash while a segment's files were being renamed away)
+   * are removed, as Kafka's LogLoader removes orphaned index files. Returns whether any were.
+   */
+  private async removeOrphanIndexes(files: readonly string[]): Promise<boolean> {
+    let removed = false;
+    const names = new Set(files);
+    for (const f of files) {
+      const m = /^(\d{20})\.(index|timeindex)$/.exec(f);
+      if (m === null || names.has(`${m[1]}.log`)) continue;
+      this.deps.log(`${this.name}: removing ${f}, an index file without its segment`);
+      await this.deps.fs.remove(`${this.dir}/${f}`);
+      removed = true;
+    }
+    return removed;
   }
 
   /**
@@ -903,21 +1013,32 @@ export class PartitionLog {
     seg.nextOffset = seg.baseOffset;
     seg.maxTimestamp = -1;
     let pos = 0;
-    const header = Buffer.allocUnsafe(WALK_HEADER);
+    // Read in chunks: a start-up re-validates a whole active segment, possibly of many small batches.
+    let chunk = Buffer.alloc(0);
+    let chunkPos = 0;
     let reason: string | null = null;
     while (pos < seg.size) {
-      if ((await file.read(header, 0, WALK_HEADER, pos)) < WALK_HEADER) {
+      if (pos + WALK_HEADER > chunkPos + chunk.length) {
+        chunkPos = pos;
+        chunk = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK, seg.size - pos));
+        chunk = chunk.subarray(0, await file.read(chunk, 0, chunk.length, pos));
+      }
+      if (pos + WALK_HEADER > chunkPos + chunk.length) {
         reason = 'a partial batch header';
         break;
       }
-      const size = header.readInt32BE(8) + LOG_OVERHEAD;
-      if (header[MAGIC_OFFSET] !== 2 || size < MIN_BATCH || pos + size > seg.size) {
+      const size = chunk.readInt32BE(pos - chunkPos + 8) + LOG_OVERHEAD;
+      if (chunk[pos - chunkPos + MAGIC_OFFSET] !== 2 || size < MIN_BATCH || pos + size > seg.size) {
         reason = `an invalid or partial batch at byte ${pos}`;
         break;
       }
-      const batch = Buffer.allocUnsafe(size);
-      await file.read(batch, 0, size, pos);
-      if (batch.readUInt32BE(CRC_OFFSET) !== crc32c(batch, ATTRIBUTES_OFFSET, size)) {
+      if (pos + size > chunkPos + chunk.length) {
+        chunkPos = pos;
+        chunk = Buffer.allocUnsafe(Math.max(size, Math.min(RECOVERY_CHUNK, seg.size - pos)));
+        chunk = chunk.subarray(0, await file.read(chunk, 0, chunk.length, pos));
+      }
+      const batch = chunk.subarray(pos - chunkPos, pos - chunkPos + size);
+      if (batch.length < size || batch.readUInt32BE(CRC_OFFSET) !== crc32c(batch, ATTRIBUTES_OFFSET, size)) {
         reason = `a CRC mismatch at byte ${pos}`;
         break;
       }
@@ -941,6 +1062,7 @@ export class PartitionLog {
       if (this.config.fsyncEnabled) await file.datasync();
       seg.size = seg.writtenSize = pos;
     }
+    seg.validated.add(0, pos);
     if (sealed && reason === null) {
       await this.writeIndexFiles(seg);
       seg.offsetIndex = [];
@@ -1076,6 +1198,10 @@ async function offsetAfterBatches(file: StorageFile, position: number, size: num
     pos += len;
   }
   return next;
+}
+
+function corruptResult(range: CorruptRange): ReadResult {
+  return { records: [], errorCode: CORRUPT_MESSAGE, corruptEnd: range.nextOffset };
 }
 
 function bufferToPairs(buf: Buffer): number[] {

@@ -615,13 +615,13 @@ export class PartitionLog {
    * corrupt batch found by a read is set aside (logged once) and its offsets answered with
    * CORRUPT_MESSAGE, while the batches after it stay readable: `end` is the next intact batch.
    */
-  private async quarantine(seg: Segment, start: number, claimedSize: number, reason: string): Promise<CorruptRange> {
+  private async quarantine(seg: Segment, start: number, claimedSize: number, reason: string, nextSegmentBase?: number): Promise<CorruptRange> {
     const known = seg.corrupt.find((c) => c.start === start);
     if (known !== undefined) return known;
     const limit = seg.writtenSize;
     const intact = await nextIntactBatch(await seg.open(), start, claimedSize, limit);
-    const following = this.segments[this.segments.indexOf(seg) + 1];
-    const range: CorruptRange = { start, end: intact?.position ?? limit, nextOffset: intact?.baseOffset ?? following?.baseOffset ?? seg.nextOffset };
+    const following = nextSegmentBase ?? this.segments[this.segments.indexOf(seg) + 1]?.baseOffset;
+    const range: CorruptRange = { start, end: intact?.position ?? limit, nextOffset: intact?.baseOffset ?? following ?? seg.nextOffset };
     const again = seg.corrupt.find((c) => c.start === start);
     if (again !== undefined) return again;
     seg.corrupt.push(range);
@@ -868,7 +868,8 @@ export class PartitionLog {
         if (isActive) this.moveIndexesToMemory(seg);
         continue;
       }
-      const ok = await this.recoverSegment(seg, !isActive);
+      // Segments below the recovery point were durable: bad bytes there are corruption, not a torn write.
+      const ok = await this.recoverSegment(seg, !isActive, i < firstToRecover ? (next?.baseOffset ?? Infinity) : null);
       if (!ok) {
         // A corrupt batch: the log ends here. Later segments hold offsets that can no longer follow on.
         const dropped = this.segments.slice(i + 1);
@@ -1002,10 +1003,15 @@ export class PartitionLog {
 
   /**
    * Scans a segment batch by batch — size, magic, CRC, offsets increasing — and rebuilds its
-   * indexes. Everything from the first invalid or partial batch on is truncated away (a torn write,
-   * or corruption, which is logged with the offsets dropped). Returns false when it truncated.
+   * indexes. With `quarantineUntil` null (a segment past the recovery point: a torn write is
+   * expected there) everything from the first invalid or partial batch on is truncated away,
+   * logged with the offsets dropped, and false returned. Otherwise the segment was made durable
+   * (below the recovery point, or a sealed segment after a clean shutdown), so bad bytes are
+   * corruption rather than a torn write: each bad range is set aside as a read finding it would
+   * (see quarantine), and the scan goes on after it; `quarantineUntil` is the offset that follows
+   * the segment.
    */
-  private async recoverSegment(seg: Segment, sealed: boolean): Promise<boolean> {
+  private async recoverSegment(seg: Segment, sealed: boolean, quarantineUntil: number | null = null): Promise<boolean> {
     const file = await seg.open();
     seg.offsetIndex = [];
     seg.timeIndex = [];
@@ -1013,48 +1019,54 @@ export class PartitionLog {
     seg.nextOffset = seg.baseOffset;
     seg.maxTimestamp = -1;
     let pos = 0;
+    let checkedFrom = 0;
     // Read in chunks: a start-up re-validates a whole active segment, possibly of many small batches.
     let chunk = Buffer.alloc(0);
     let chunkPos = 0;
     let reason: string | null = null;
+    let claimedSize = 0;
     while (pos < seg.size) {
+      reason = null;
       if (pos + WALK_HEADER > chunkPos + chunk.length) {
         chunkPos = pos;
         chunk = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK, seg.size - pos));
         chunk = chunk.subarray(0, await file.read(chunk, 0, chunk.length, pos));
       }
-      if (pos + WALK_HEADER > chunkPos + chunk.length) {
-        reason = 'a partial batch header';
-        break;
+      let info: BatchInfo | null = null;
+      if (pos + WALK_HEADER > chunkPos + chunk.length) reason = 'a partial batch header';
+      else {
+        claimedSize = chunk.readInt32BE(pos - chunkPos + 8) + LOG_OVERHEAD;
+        const size = claimedSize;
+        if (chunk[pos - chunkPos + MAGIC_OFFSET] !== 2 || size < MIN_BATCH || pos + size > seg.size) reason = `an invalid or partial batch at byte ${pos}`;
+        else {
+          if (pos + size > chunkPos + chunk.length) {
+            chunkPos = pos;
+            chunk = Buffer.allocUnsafe(Math.max(size, Math.min(RECOVERY_CHUNK, seg.size - pos)));
+            chunk = chunk.subarray(0, await file.read(chunk, 0, chunk.length, pos));
+          }
+          const batch = chunk.subarray(pos - chunkPos, pos - chunkPos + size);
+          if (batch.length < size || batch.readUInt32BE(CRC_OFFSET) !== crc32c(batch, ATTRIBUTES_OFFSET, size)) reason = `a CRC mismatch at byte ${pos}`;
+          else {
+            try {
+              info = readBatchInfo(batch, 0);
+              if (info.baseOffset < seg.nextOffset || info.lastOffsetDelta < 0) reason = `offset ${info.baseOffset} out of order at byte ${pos}`;
+            } catch {
+              reason = `an unreadable batch header at byte ${pos}`;
+            }
+          }
+        }
       }
-      const size = chunk.readInt32BE(pos - chunkPos + 8) + LOG_OVERHEAD;
-      if (chunk[pos - chunkPos + MAGIC_OFFSET] !== 2 || size < MIN_BATCH || pos + size > seg.size) {
-        reason = `an invalid or partial batch at byte ${pos}`;
-        break;
+      if (reason === null && info !== null) {
+        seg.indexBatch(pos, info.baseOffset, info.baseOffset + info.lastOffsetDelta, info.maxTimestamp, claimedSize, this.config.indexIntervalBytes);
+        pos += claimedSize;
+        continue;
       }
-      if (pos + size > chunkPos + chunk.length) {
-        chunkPos = pos;
-        chunk = Buffer.allocUnsafe(Math.max(size, Math.min(RECOVERY_CHUNK, seg.size - pos)));
-        chunk = chunk.subarray(0, await file.read(chunk, 0, chunk.length, pos));
-      }
-      const batch = chunk.subarray(pos - chunkPos, pos - chunkPos + size);
-      if (batch.length < size || batch.readUInt32BE(CRC_OFFSET) !== crc32c(batch, ATTRIBUTES_OFFSET, size)) {
-        reason = `a CRC mismatch at byte ${pos}`;
-        break;
-      }
-      let info: BatchInfo;
-      try {
-        info = readBatchInfo(batch, 0);
-      } catch {
-        reason = `an unreadable batch header at byte ${pos}`;
-        break;
-      }
-      if (info.baseOffset < seg.nextOffset || info.lastOffsetDelta < 0) {
-        reason = `offset ${info.baseOffset} out of order at byte ${pos}`;
-        break;
-      }
-      seg.indexBatch(pos, info.baseOffset, info.baseOffset + info.lastOffsetDelta, info.maxTimestamp, size, this.config.indexIntervalBytes);
-      pos += size;
+      if (quarantineUntil === null) break;
+      seg.validated.add(checkedFrom, pos);
+      const range = await this.quarantine(seg, pos, claimedSize, reason ?? 'a bad batch', quarantineUntil);
+      pos = checkedFrom = range.end;
+      chunk = Buffer.alloc(0);
+      reason = null;
     }
     if (reason !== null) {
       this.deps.log(`${this.name}: segment ${seg.baseOffset} has ${reason}; truncating the log at offset ${seg.nextOffset} (dropping ${seg.size - pos} bytes of this segment)`);
@@ -1062,7 +1074,7 @@ export class PartitionLog {
       if (this.config.fsyncEnabled) await file.datasync();
       seg.size = seg.writtenSize = pos;
     }
-    seg.validated.add(0, pos);
+    seg.validated.add(checkedFrom, pos);
     if (sealed && reason === null) {
       await this.writeIndexFiles(seg);
       seg.offsetIndex = [];

@@ -381,3 +381,26 @@ t.test('batches read from disk are CRC-checked once, appended ones never', async
   t.equal(again.errorCode, undefined, 'the second read does not recompute CRCs');
   await log.close();
 });
+
+t.test('a damaged header in a sealed segment found at open (its index check fails) sets the batch aside instead of dropping later segments', async (t) => {
+  const e = env();
+  let log = await e.open();
+  for (let i = 0; i < 60; i++) await appendOk(log, values(5, `b${i}-`));
+  const segs = log.segmentList.map((s) => s.path);
+  t.ok(segs.length >= 3);
+  await log.close();
+  const batches = batchesOf(e, segs[0]!);
+  const last = batches[batches.length - 1]!;
+  // The last batch's length: open walks it from the last index entry and finds it bad.
+  e.fs.corruptByte(segs[0]!, last.position + 8);
+  log = await e.open();
+  t.equal(log.logEndOffset, 300, 'nothing is truncated');
+  t.equal(log.segmentList.length, segs.length, 'no later segment is dropped');
+  t.ok(e.messages.some((m) => m.includes(`at byte ${last.position}`) && m.includes('not served')), `logged: ${e.messages.join(' / ')}`);
+  const bad = await log.read(last.baseOffset, 1 << 20, { minOneBatch: true, upperBound: log.highWatermark });
+  t.equal(bad.errorCode, 2, 'its offsets get CORRUPT_MESSAGE');
+  t.equal(bad.corruptEnd, last.lastOffset + 1, 'reads go on at the next segment');
+  t.equal((await readAll(log, 0)).length, last.baseOffset, 'the batches before it read back');
+  t.equal((await readAll(log, last.lastOffset + 1)).length, 300 - last.lastOffset - 1, 'every later record reads back');
+  await log.close();
+});

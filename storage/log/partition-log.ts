@@ -321,7 +321,16 @@ export class PartitionLog {
   private enqueue(task: Task): void {
     this.queue.push(task);
     if (task.kind === 'write') this.queuedBytes += task.data.length;
-    this.writing ??= this.drain().finally(() => (this.writing = null));
+    this.startWriter();
+  }
+
+  private startWriter(): void {
+    this.writing ??= this.drain().finally(() => {
+      this.writing = null;
+      // A task queued after drain saw an empty queue, but before this ran (an append made in the
+      // continuation of a write it completed), found the writer still set: start it again.
+      if (this.queue.length > 0) this.startWriter();
+    });
   }
 
   private async drain(): Promise<void> {

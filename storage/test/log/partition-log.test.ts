@@ -404,3 +404,19 @@ t.test('a damaged header in a sealed segment found at open (its index check fail
   t.equal((await readAll(log, last.lastOffset + 1)).length, 300 - last.lastOffset - 1, 'every later record reads back');
   await log.close();
 });
+
+t.test('an append made the moment the previous write completes is written too (no lost wake-up)', async (t) => {
+  const e = env();
+  const log = await e.open();
+  const first = append(log, batch(['first']), false);
+  if (!('written' in first)) throw new Error('append failed');
+  await first.written;
+  // This continuation runs before the writer that completed `first` has marked itself idle.
+  const second = append(log, batch(['second']), false);
+  if (!('written' in second)) throw new Error('append failed');
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([second.written.then(() => 'written'), new Promise((r) => (timer = setTimeout(() => r('still queued after 2 s'), 2000)))]);
+  clearTimeout(timer);
+  t.equal(outcome, 'written');
+  await log.close();
+});

@@ -69,6 +69,8 @@ const INDEX_CACHE_SEGMENTS = 8;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
 const MAGIC_OFFSET = 16;
+const LAST_OFFSET_DELTA_OFFSET = 23;
+const MAX_TIMESTAMP_OFFSET = 35;
 
 export interface AppendOptions {
   leaderEpoch: number;
@@ -1041,7 +1043,9 @@ export class PartitionLog {
         chunk = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK, seg.size - pos));
         chunk = chunk.subarray(0, await file.read(chunk, 0, chunk.length, pos));
       }
-      let info: BatchInfo | null = null;
+      let baseOffset: number | null = null;
+      let maxTimestamp: number | null = null;
+      let lastOffsetDelta = 0;
       if (pos + WALK_HEADER > chunkPos + chunk.length) reason = 'a partial batch header';
       else {
         claimedSize = chunk.readInt32BE(pos - chunkPos + 8) + LOG_OVERHEAD;
@@ -1053,20 +1057,20 @@ export class PartitionLog {
             chunk = Buffer.allocUnsafe(Math.max(size, Math.min(RECOVERY_CHUNK, seg.size - pos)));
             chunk = chunk.subarray(0, await file.read(chunk, 0, chunk.length, pos));
           }
-          const batch = chunk.subarray(pos - chunkPos, pos - chunkPos + size);
-          if (batch.length < size || batch.readUInt32BE(CRC_OFFSET) !== crc32c(batch, ATTRIBUTES_OFFSET, size)) reason = `a CRC mismatch at byte ${pos}`;
+          const at = pos - chunkPos;
+          if (at + size > chunk.length || chunk.readUInt32BE(at + CRC_OFFSET) !== crc32c(chunk, at + ATTRIBUTES_OFFSET, at + size)) reason = `a CRC mismatch at byte ${pos}`;
           else {
-            try {
-              info = readBatchInfo(batch, 0);
-              if (info.baseOffset < seg.nextOffset || info.lastOffsetDelta < 0) reason = `offset ${info.baseOffset} out of order at byte ${pos}`;
-            } catch {
-              reason = `an unreadable batch header at byte ${pos}`;
-            }
+            // Only the fields the index needs, without BigInts: a whole segment may hold millions of batches.
+            baseOffset = int64At(chunk, at);
+            lastOffsetDelta = chunk.readInt32BE(at + LAST_OFFSET_DELTA_OFFSET);
+            maxTimestamp = int64At(chunk, at + MAX_TIMESTAMP_OFFSET);
+            if (baseOffset === null || maxTimestamp === null) reason = `an unreadable batch header at byte ${pos}`;
+            else if (baseOffset < seg.nextOffset || lastOffsetDelta < 0) reason = `offset ${baseOffset} out of order at byte ${pos}`;
           }
         }
       }
-      if (reason === null && info !== null) {
-        seg.indexBatch(pos, info.baseOffset, info.baseOffset + info.lastOffsetDelta, info.maxTimestamp, claimedSize, this.config.indexIntervalBytes);
+      if (reason === null && baseOffset !== null && maxTimestamp !== null) {
+        seg.indexBatch(pos, baseOffset, baseOffset + lastOffsetDelta, maxTimestamp, claimedSize, this.config.indexIntervalBytes);
         pos += claimedSize;
         continue;
       }
@@ -1219,6 +1223,13 @@ async function offsetAfterBatches(file: StorageFile, position: number, size: num
     pos += len;
   }
   return next;
+}
+
+/** The int64 at `at` as a Number, or null beyond 2^53. */
+function int64At(buf: Buffer, at: number): number | null {
+  const hi = buf.readInt32BE(at);
+  if (hi > 0x1fffff || hi < -0x200000) return null;
+  return hi * 4294967296 + buf.readUInt32BE(at + 4);
 }
 
 function corruptResult(range: CorruptRange): ReadResult {

@@ -188,7 +188,12 @@ export class GroupCoordinator {
     let count = 0;
     const started = Date.now();
     while (offset < log.highWatermark) {
-      const { records } = await log.read(offset, LOAD_CHUNK, { minOneBatch: true, upperBound: log.highWatermark });
+      const { records, corruptEnd } = await log.read(offset, LOAD_CHUNK, { minOneBatch: true, upperBound: log.highWatermark });
+      if (corruptEnd !== undefined && corruptEnd > offset) {
+        // A corrupt range on disk (logged by the log): what follows it still counts.
+        offset = corruptEnd;
+        continue;
+      }
       if (records.length === 0) break;
       for (const buf of records) {
         for (const b of scanBatches(buf)) {

@@ -137,6 +137,12 @@ async function readPartitions(
     const upper = readCommitted ? log.lastStableOffset : log.highWatermark;
     if (offset >= upper || budget <= 0 || sp.maxBytes <= 0) continue;
     const result = await log.read(offset, Math.min(sp.maxBytes, budget), { minOneBatch: total === 0, upperBound: upper, allocate });
+    if (result.errorCode !== undefined) {
+      // The batch at this offset is corrupt on disk (the log reported the range); later offsets stay readable.
+      read.errorCode = result.errorCode;
+      failed = true;
+      continue;
+    }
     let bytes = 0;
     for (const b of result.records) bytes += b.length;
     if (bytes > 0) {

@@ -17,6 +17,15 @@
  *      swapped into the log in memory (reads and appends never wait), the old files renamed
  *      `.deleted`, and the swap file renamed to `<base>.log`. A crash at any step is finished or
  *      undone at open (see PartitionLog.load).
+ *
+ * Compaction never moves the log start offset. As in Kafka's LogCleaner, the output of a group
+ * keeps the base offset of its first segment, even when no record survives: an empty segment then
+ * holds the first group's place (it joins the next group on a later pass). An emptied group later
+ * in the log is simply removed, leaving an offset gap as compaction does inside segments, so empty
+ * segments do not pile up.
+ *
+ * Every batch read is checked against its CRC: a corrupt batch is never copied or re-encoded with
+ * a fresh CRC. A log found corrupt is left alone until restart (Kafka marks it uncleanable).
  * Appends go to the active segment, which is never cleaned, so they never wait for the cleaner.
  */
 import { buildBatch, readRecords, scanBatches, setLogAppendTime, type BatchInfo, type Record } from '../../protocol/records/index.js';
@@ -43,7 +52,23 @@ export interface CleanerDeps {
   maxMapKeys?: number;
 }
 
-/** Calls `fn` for every batch of a segment in order (reading it in chunks). */
+/** A batch of a segment failed its checks (CRC-32C, sizes) while the cleaner read it. */
+class CorruptSegmentError extends Error {
+  constructor(seg: Segment, position: number, cause: unknown) {
+    super(`segment ${seg.baseOffset} is corrupt near byte ${position}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** Validated batch headers of `chunk` (read at `pos` of `seg`); a corrupt batch throws CorruptSegmentError. */
+function scanChunk(seg: Segment, pos: number, chunk: Buffer, allowPartialTail: boolean): BatchInfo[] {
+  try {
+    return scanBatches(chunk, { allowPartialTail });
+  } catch (e) {
+    throw new CorruptSegmentError(seg, pos, e);
+  }
+}
+
+/** Calls `fn` for every batch of a segment in order (reading it in chunks, checking CRCs). */
 async function forEachBatch(seg: Segment, fn: (buf: Buffer, info: BatchInfo) => void | Promise<void>): Promise<void> {
   const file = await seg.open();
   let pos = 0;
@@ -51,13 +76,14 @@ async function forEachBatch(seg: Segment, fn: (buf: Buffer, info: BatchInfo) => 
     const len = Math.min(READ_CHUNK, seg.writtenSize - pos);
     let chunk = Buffer.allocUnsafe(len);
     await file.read(chunk, 0, len, pos);
-    let batches = scanBatches(chunk, { allowPartialTail: true, skipCrc: true });
+    let batches = scanChunk(seg, pos, chunk, true);
     if (batches.length === 0) {
       // One batch larger than the chunk: read exactly it.
       const size = chunk.readInt32BE(8) + 12;
+      if (pos + size > seg.writtenSize) throw new CorruptSegmentError(seg, pos, `a batch of ${size} bytes runs past the segment end`);
       chunk = Buffer.allocUnsafe(size);
       await file.read(chunk, 0, size, pos);
-      batches = scanBatches(chunk, { skipCrc: true });
+      batches = scanChunk(seg, pos, chunk, false);
     }
     let consumed = 0;
     for (const b of batches) {
@@ -73,12 +99,27 @@ function keyOf(r: Record): string | null {
 }
 
 export class LogCleaner {
+  /** Logs found corrupt: not cleaned again until restart (Kafka's uncleanable partitions). */
+  private readonly uncleanable = new WeakSet<PartitionLog>();
+
   constructor(private readonly deps: CleanerDeps) {}
 
   /** Cleans `log` once if it is compacted and dirty enough; null when there was nothing to do. */
   async clean(log: PartitionLog, now: number): Promise<CleanStats | null> {
+    if (!log.config.cleanupPolicy.includes('compact') || this.uncleanable.has(log)) return null;
+    try {
+      return await this.cleanOnce(log, now);
+    } catch (e) {
+      if (!(e instanceof CorruptSegmentError)) throw e;
+      // One corrupt log must not stop the cleaning of the others (they run in one loop).
+      this.uncleanable.add(log);
+      this.deps.log(`${log.name}: not compacting this log until restart: ${e.message}`);
+      return null;
+    }
+  }
+
+  private async cleanOnce(log: PartitionLog, now: number): Promise<CleanStats | null> {
     const config = log.config;
-    if (!config.cleanupPolicy.includes('compact')) return null;
     const all = log.segmentList;
     const range: Segment[] = [];
     for (const s of all.slice(0, -1)) {
@@ -135,10 +176,15 @@ export class LogCleaner {
     }
     if (current.length > 0) groups.push(current);
 
+    let removed = false;
     for (const group of groups) {
       stats.bytesBefore += group.reduce((n, s) => n + s.size, 0);
       const replacement = await this.rewrite(log, group, latest, now, stats);
-      if (replacement === null) return stats.segmentsAfter > 0 ? stats : null;
+      if (replacement === null) return stats.segmentsAfter > 0 || removed ? stats : null;
+      if (replacement === 'removed') {
+        removed = true;
+        continue;
+      }
       stats.bytesAfter += replacement.size;
       stats.segmentsAfter++;
     }
@@ -149,8 +195,11 @@ export class LogCleaner {
     return stats;
   }
 
-  /** Writes the survivors of `group` into one new segment and swaps it in; null if the log moved on meanwhile. */
-  private async rewrite(log: PartitionLog, group: readonly Segment[], latest: ReadonlyMap<string, number>, now: number, stats: CleanStats): Promise<Segment | null> {
+  /**
+   * Writes the survivors of `group` into one new segment and swaps it in; 'removed' when none
+   * survived and the group was not the log's first; null if the log moved on meanwhile.
+   */
+  private async rewrite(log: PartitionLog, group: readonly Segment[], latest: ReadonlyMap<string, number>, now: number, stats: CleanStats): Promise<Segment | 'removed' | null> {
     const fs = this.deps.fs;
     const config = log.config;
     const replacement = new Segment(group[0]!.baseOffset, log.dir, fs);
@@ -192,6 +241,16 @@ export class LogCleaner {
       }
       replacement.nextOffset = group[group.length - 1]!.nextOffset;
       replacement.writtenSize = replacement.size;
+      // Every batch was CRC-checked on the way in (or built here): reads need not check again.
+      replacement.validated.addAll();
+      if (replacement.size === 0 && log.segmentList[0] !== group[0]) {
+        await out.close();
+        await fs.remove(cleanedPath);
+        if (!group.every((s) => log.segmentList.includes(s))) return null;
+        committed = true;
+        await log.replaceSegments(group, null);
+        return 'removed';
+      }
       if (config.fsyncEnabled) await out.datasync();
       await fs.rename(cleanedPath, swapPath);
       await fs.syncDir(log.dir);

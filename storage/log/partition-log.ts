@@ -31,6 +31,7 @@ import {
 } from '../../protocol/records/index.js';
 import { isOutOfSpace, type FileSystem, type StorageFile } from '../fs/file-system.js';
 import { RepeatLimiter } from '../repeat-limiter.js';
+import { batchProblem, MIN_BATCH, nextIntactBatch, type CorruptRange } from './batch-validation.js';
 import {
   CheckpointWriter,
   EPOCH_CHECKPOINT,
@@ -47,6 +48,7 @@ import { ProducerStateManager } from './producer-state.js';
 import { lookupOffsetIndex, lookupTimeIndex, OFFSET_INDEX_ENTRY, Segment, segmentFileName, TIME_INDEX_ENTRY, WALK_HEADER } from './segment.js';
 
 const KAFKA_STORAGE_ERROR = 56;
+const CORRUPT_MESSAGE = 2;
 const CLEAN_SHUTDOWN_FILE = '.clean-shutdown';
 const SNAPSHOT_SUFFIX = '.snapshot';
 /** Producer snapshots kept (the newest ones). */
@@ -57,6 +59,8 @@ const MAX_IOV = 512;
 const MAX_WRITE_GROUP_BYTES = 8 * 1024 * 1024;
 /** Chunk read while walking batch headers to find an offset's position. */
 const WALK_CHUNK = 16 * 1024;
+/** Chunk read while re-validating a segment at open. */
+const RECOVERY_CHUNK = 1024 * 1024;
 /** Appends queued but not yet written; beyond this, appends are refused rather than buffered without bound. */
 const MAX_QUEUED_BYTES = 256 * 1024 * 1024;
 /** Read positions remembered for consumers reading on (one per consumer and partition is enough). */
@@ -66,10 +70,11 @@ const INDEX_CACHE_SEGMENTS = 8;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
 const MAGIC_OFFSET = 16;
-const MIN_BATCH = 61;
 /** Bounds of the probe write that checks whether space is back after a failed write. */
 const MIN_PROBE_BYTES = 4096;
 const MAX_PROBE_BYTES = 1024 * 1024;
+const LAST_OFFSET_DELTA_OFFSET = 23;
+const MAX_TIMESTAMP_OFFSET = 35;
 
 export interface AppendOptions {
   leaderEpoch: number;
@@ -98,6 +103,12 @@ export interface ReadOptions {
 
 export interface ReadResult {
   records: Buffer[];
+  /**
+   * CORRUPT_MESSAGE when the batch holding the offset asked is corrupt on disk (it is never
+   * served); reads from `corruptEnd`, the first offset after the corrupt range, go on.
+   */
+  errorCode?: number;
+  corruptEnd?: number;
 }
 
 export interface TimestampOffset {
@@ -315,7 +326,10 @@ export class PartitionLog {
   private roll(): void {
     this.changedSinceOpen = true;
     const old = this.activeSegment;
-    this.segments.push(new Segment(this.logEndOffset, this.dir, this.deps.fs));
+    const next = new Segment(this.logEndOffset, this.dir, this.deps.fs);
+    // Everything in it will have been checked at produce time.
+    next.validated.addAll();
+    this.segments.push(next);
     this.enqueue({ kind: 'seal', segment: old, snapshot: this.producers.toSnapshot(this.logEndOffset), snapshotOffset: this.logEndOffset });
   }
 
@@ -329,7 +343,16 @@ export class PartitionLog {
   private enqueue(task: Task): void {
     this.queue.push(task);
     if (task.kind === 'write') this.queuedBytes += task.data.length;
-    this.writing ??= this.drain().finally(() => (this.writing = null));
+    this.startWriter();
+  }
+
+  private startWriter(): void {
+    this.writing ??= this.drain().finally(() => {
+      this.writing = null;
+      // A task queued after drain saw an empty queue, but before this ran (an append made in the
+      // continuation of a write it completed), found the writer still set: start it again.
+      if (this.queue.length > 0) this.startWriter();
+    });
   }
 
   private async drain(): Promise<void> {
@@ -622,9 +645,10 @@ export class PartitionLog {
 
   /**
    * Position of the first batch in `seg` whose last offset is >= `offset`, with that batch's
-   * size; null when the segment holds no such batch below its written size.
+   * size; null when the segment holds no such batch below its written size; the corrupt range
+   * when that batch lies in one. Walking past a corrupt range continues after it.
    */
-  private async locate(seg: Segment, offset: number): Promise<{ position: number; size: number; baseOffset: number } | null> {
+  private async locate(seg: Segment, offset: number): Promise<{ position: number; size: number; baseOffset: number } | { corrupt: CorruptRange } | null> {
     const { offsets } = await this.indexesOf(seg);
     let pos = lookupOffsetIndex(offsets, seg.baseOffset, offset);
     const file = await seg.open();
@@ -632,6 +656,13 @@ export class PartitionLog {
     let chunk = Buffer.alloc(0);
     let chunkPos = pos;
     while (pos + WALK_HEADER <= limit) {
+      const corrupt = seg.corrupt.length === 0 ? undefined : seg.corrupt.find((c) => c.start === pos);
+      if (corrupt !== undefined) {
+        if (offset < corrupt.nextOffset) return { corrupt };
+        pos = corrupt.end;
+        chunk = Buffer.alloc(0);
+        continue;
+      }
       if (pos + WALK_HEADER > chunkPos + chunk.length) {
         const len = Math.min(WALK_CHUNK, limit - pos);
         chunk = Buffer.allocUnsafe(len);
@@ -643,8 +674,14 @@ export class PartitionLog {
       const at = pos - chunkPos;
       const base = Number(chunk.readBigInt64BE(at));
       const size = chunk.readInt32BE(at + 8) + LOG_OVERHEAD;
+      if (size < MIN_BATCH || pos + size > limit) {
+        // A batch never runs past the written size: this header is damaged.
+        if (seg.validated.checkedFrom(pos) > pos) return null;
+        await this.quarantine(seg, pos, size, `a batch size of ${size} bytes`);
+        continue;
+      }
       const lastOffset = base + chunk.readInt32BE(at + 23);
-      if (lastOffset >= offset) return pos + size <= limit ? { position: pos, size, baseOffset: base } : null;
+      if (lastOffset >= offset) return { position: pos, size, baseOffset: base };
       pos += size;
     }
     return null;
@@ -667,6 +704,7 @@ export class PartitionLog {
       const seg = segments[i]!;
       const found = await this.locate(seg, offset);
       if (found === null) continue;
+      if ('corrupt' in found) return corruptResult(found.corrupt);
       if (found.baseOffset >= opts.upperBound) return { records: [] };
       return (await this.readFrom(seg, found.position, offset, maxBytes, opts, false)) ?? { records: [] };
     }
@@ -679,6 +717,10 @@ export class PartitionLog {
    * (`hinted`) the batch must hold `offset` itself; null when it does not.
    */
   private async readFrom(seg: Segment, position: number, offset: number, maxBytes: number, opts: ReadOptions, hinted: boolean): Promise<ReadResult | null> {
+    if (seg.corrupt.length > 0) {
+      const corrupt = seg.corrupt.find((c) => c.start === position);
+      if (corrupt !== undefined) return corruptResult(corrupt);
+    }
     const file = await seg.open();
     const available = seg.writtenSize - position;
     let want = Math.min(available, Math.max(maxBytes, WALK_HEADER));
@@ -689,6 +731,11 @@ export class PartitionLog {
     const firstBase = Number(buf.readBigInt64BE(0));
     const firstSize = buf.readInt32BE(8) + LOG_OVERHEAD;
     const firstLast = firstBase + buf.readInt32BE(23);
+    // Batches before this position were CRC-checked already (batch-validation.ts).
+    const checkedTo = seg.validated.checkedFrom(position);
+    if (checkedTo === position && (firstSize < MIN_BATCH || firstSize > available)) {
+      return corruptResult(await this.quarantine(seg, position, firstSize, `a batch size of ${firstSize} bytes`));
+    }
     if (firstLast < offset || firstSize < WALK_HEADER || (hinted && firstBase > offset)) return null;
     if (firstBase >= opts.upperBound) return { records: [] };
     if (firstSize > n) {
@@ -698,17 +745,29 @@ export class PartitionLog {
       buf = allocate(want);
       n = await file.read(buf, 0, want, position);
     }
-    // Trim to whole batches below the upper bound.
+    // Trim to whole batches below the upper bound, checking those read from disk for the first time.
     let end = 0;
     let next = offset;
+    let problem: string | null = null;
     while (end + WALK_HEADER <= n) {
       const base = Number(buf.readBigInt64BE(end));
       const size = buf.readInt32BE(end + 8) + LOG_OVERHEAD;
+      const unchecked = position + end >= checkedTo;
+      if (size < MIN_BATCH) {
+        if (unchecked) problem = `a batch size of ${size} bytes`;
+        break;
+      }
       if (base >= opts.upperBound || end + size > n) break;
+      if (unchecked && (problem = batchProblem(buf, end, size)) !== null) break;
       next = base + buf.readInt32BE(end + 23) + 1;
       end += size;
     }
+    if (problem !== null) {
+      const corrupt = await this.quarantine(seg, position + end, buf.readInt32BE(end + 8) + LOG_OVERHEAD, problem);
+      if (end === 0) return corruptResult(corrupt);
+    }
     if (end === 0) return { records: [] };
+    if (position + end > checkedTo) seg.validated.add(position, position + end);
     this.rememberReadEnd(next, seg, position + end);
     return { records: [buf.subarray(0, end)] };
   }
@@ -719,12 +778,41 @@ export class PartitionLog {
     if (this.readHints.size > READ_HINTS) this.readHints.delete(this.readHints.keys().next().value!);
   }
 
-  /** Reads the whole batch holding `offset`, with its header facts. */
+  /**
+   * Kafka has no such check: it serves whatever a segment holds after a clean shutdown. Here a
+   * corrupt batch found by a read is set aside (logged once) and its offsets answered with
+   * CORRUPT_MESSAGE, while the batches after it stay readable: `end` is the next intact batch.
+   */
+  private async quarantine(seg: Segment, start: number, claimedSize: number, reason: string, nextSegmentBase?: number): Promise<CorruptRange> {
+    const known = seg.corrupt.find((c) => c.start === start);
+    if (known !== undefined) return known;
+    const limit = seg.writtenSize;
+    const intact = await nextIntactBatch(await seg.open(), start, claimedSize, limit);
+    const following = nextSegmentBase ?? this.segments[this.segments.indexOf(seg) + 1]?.baseOffset;
+    const range: CorruptRange = { start, end: intact?.position ?? limit, nextOffset: intact?.baseOffset ?? following ?? seg.nextOffset };
+    const again = seg.corrupt.find((c) => c.start === start);
+    if (again !== undefined) return again;
+    seg.corrupt.push(range);
+    this.deps.log(
+      `${this.name}: segment ${seg.baseOffset} has ${reason} at byte ${start}: bytes ${start}..${range.end - 1} are not served, reads of the offsets they hold (below ${range.nextOffset}) get CORRUPT_MESSAGE`,
+    );
+    return range;
+  }
+
+  /** Reads the whole batch holding `offset`, with its header facts; null when there is none or it is corrupt. */
   private async readBatchAt(seg: Segment, offset: number): Promise<{ buf: Buffer; info: BatchInfo } | null> {
     const found = await this.locate(seg, offset);
-    if (found === null) return null;
+    if (found === null || 'corrupt' in found) return null;
     const buf = Buffer.allocUnsafe(found.size);
     await (await seg.open()).read(buf, 0, found.size, found.position);
+    if (seg.validated.checkedFrom(found.position) === found.position) {
+      const problem = batchProblem(buf, 0, found.size);
+      if (problem !== null) {
+        await this.quarantine(seg, found.position, found.size, problem);
+        return null;
+      }
+      seg.validated.add(found.position, found.position + found.size);
+    }
     return { buf, info: readBatchInfo(buf, 0) };
   }
 
@@ -845,16 +933,18 @@ export class PartitionLog {
 
   /**
    * Replaces the sealed segments `old` (consecutive, oldest first) by `replacement`, a segment the
-   * compactor wrote with the same offsets. Synchronous in memory, so an append or read sees either
-   * the old or the new list.
+   * compactor wrote with the same offsets, or by nothing when compaction left none of their records
+   * (never for the first segment: its base offset anchors the log start offset). Synchronous in
+   * memory, so an append or read sees either the old or the new list.
    */
-  async replaceSegments(old: readonly Segment[], replacement: Segment): Promise<void> {
+  async replaceSegments(old: readonly Segment[], replacement: Segment | null): Promise<void> {
     const start = this.segments.indexOf(old[0]!);
-    if (start < 0 || old.some((s, i) => this.segments[start + i] !== s) || old.includes(this.activeSegment)) {
+    if (start < 0 || old.some((s, i) => this.segments[start + i] !== s) || old.includes(this.activeSegment) || (replacement === null && start === 0)) {
       throw new Error('segments to replace are no longer in the log');
     }
     this.changedSinceOpen = true;
-    this.segments = [...this.segments.slice(0, start), replacement, ...this.segments.slice(start + old.length)];
+    const added = replacement === null ? [] : [replacement];
+    this.segments = [...this.segments.slice(0, start), ...added, ...this.segments.slice(start + old.length)];
     for (const s of old) this.indexCache.delete(s);
     await this.scheduleFileDeletion(old);
   }
@@ -915,6 +1005,10 @@ export class PartitionLog {
       leftovers = true;
     }
     if (leftovers) files = await fs.readdir(this.dir);
+    if (await this.removeOrphanIndexes(files)) {
+      leftovers = true;
+      files = await fs.readdir(this.dir);
+    }
 
     const checkpointBytes = await fs.readFile(`${this.dir}/${OFFSETS_CHECKPOINT}`);
     const checkpoint = parseOffsetCheckpoint(checkpointBytes);
@@ -926,9 +1020,12 @@ export class PartitionLog {
     if (bases.length === 0) bases.push(checkpoint?.logStartOffset ?? 0);
     this.segments = bases.map((base) => new Segment(base, this.dir, fs));
 
-    // Without a clean shutdown, everything from the segment holding the recovery point on is re-validated.
+    // Without a clean shutdown, everything from the segment holding the recovery point on is
+    // re-validated. The last segment always is, even after a clean shutdown (Kafka trusts it): its
+    // bytes may have changed on disk since, and its cost is bounded by segment.bytes. Other
+    // segments are checked when first read (see batch-validation.ts).
     const recoveryPoint = clean ? Infinity : (checkpoint?.recoveryPoint ?? 0);
-    const firstToRecover = clean ? this.segments.length : this.segmentIndexFor(recoveryPoint);
+    const firstToRecover = clean ? this.segments.length - 1 : this.segmentIndexFor(recoveryPoint);
     for (let i = 0; i < this.segments.length; i++) {
       const seg = this.segments[i]!;
       const isActive = i === this.segments.length - 1;
@@ -939,7 +1036,8 @@ export class PartitionLog {
         if (isActive) this.moveIndexesToMemory(seg);
         continue;
       }
-      const ok = await this.recoverSegment(seg, !isActive);
+      // Segments below the recovery point were durable: bad bytes there are corruption, not a torn write.
+      const ok = await this.recoverSegment(seg, !isActive, i < firstToRecover ? (next?.baseOffset ?? Infinity) : null);
       if (!ok) {
         // A corrupt batch: the log ends here. Later segments hold offsets that can no longer follow on.
         const dropped = this.segments.slice(i + 1);
@@ -956,6 +1054,8 @@ export class PartitionLog {
         break;
       }
     }
+    // The last segment was just checked, and whatever is appended to it is checked at produce time.
+    this.activeSegment.validated.addAll();
     this.logEndOffset = this.activeSegment.nextOffset;
     this.highWatermark = this.logEndOffset;
     this.recoveryPoint = this.logEndOffset;
@@ -992,7 +1092,10 @@ export class PartitionLog {
 
   /**
    * A crash during a compaction swap: a `.swap` file is a complete, synced replacement for the
-   * segments it overlaps (see cleaner.ts). Finish the swap: remove those segments, rename it in.
+   * segments it overlaps (see cleaner.ts). Finish the swap as Kafka's LogLoader does: remove the
+   * segments from its base offset up to its last batch, rename it in. An empty swap (compaction
+   * kept none of the first segment's records) is renamed in too, as an empty segment: its base
+   * offset is the log start offset, and the old segments it replaces may already be gone.
    */
   private async completeSwaps(files: readonly string[]): Promise<void> {
     const fs = this.deps.fs;
@@ -1000,25 +1103,44 @@ export class PartitionLog {
       const base = Number(f.slice(0, 20));
       const swapPath = `${this.dir}/${f}`;
       const swap = await fs.openFile(swapPath);
-      let end: number | null | undefined;
+      let after: number | null | undefined;
       try {
-        end = await offsetAfterBatches(swap, 0, await swap.size());
+        after = await offsetAfterBatches(swap, 0, await swap.size());
       } finally {
         await swap.close();
       }
       const seg = new Segment(base, this.dir, fs);
-      if (end === null || end === undefined) {
+      if (after === null) {
+        // Not a complete swap file: the old segments are still the truth.
         await fs.remove(swapPath);
         continue;
       }
+      const end = after ?? base + 1;
       for (const g of files) {
         const m = /^(\d{20})\.(log|index|timeindex)$/.exec(g);
         if (m && Number(m[1]) >= base && Number(m[1]) < end) await fs.remove(`${this.dir}/${g}`);
       }
       await fs.rename(swapPath, seg.path);
-      this.deps.log(`${this.name}: completed an interrupted compaction of offsets ${base}..${end - 1}`);
+      this.deps.log(`${this.name}: completed an interrupted compaction of offsets ${base}..${after === undefined ? '(emptied)' : end - 1}`);
     }
     await fs.syncDir(this.dir);
+  }
+
+  /**
+   * Index files without their `.log` (a crash while a segment's files were being renamed away)
+   * are removed, as Kafka's LogLoader removes orphaned index files. Returns whether any were.
+   */
+  private async removeOrphanIndexes(files: readonly string[]): Promise<boolean> {
+    let removed = false;
+    const names = new Set(files);
+    for (const f of files) {
+      const m = /^(\d{20})\.(index|timeindex)$/.exec(f);
+      if (m === null || names.has(`${m[1]}.log`)) continue;
+      this.deps.log(`${this.name}: removing ${f}, an index file without its segment`);
+      await this.deps.fs.remove(`${this.dir}/${f}`);
+      removed = true;
+    }
+    return removed;
   }
 
   /**
@@ -1054,10 +1176,15 @@ export class PartitionLog {
 
   /**
    * Scans a segment batch by batch — size, magic, CRC, offsets increasing — and rebuilds its
-   * indexes. Everything from the first invalid or partial batch on is truncated away (a torn write,
-   * or corruption, which is logged with the offsets dropped). Returns false when it truncated.
+   * indexes. With `quarantineUntil` null (a segment past the recovery point: a torn write is
+   * expected there) everything from the first invalid or partial batch on is truncated away,
+   * logged with the offsets dropped, and false returned. Otherwise the segment was made durable
+   * (below the recovery point, or a sealed segment after a clean shutdown), so bad bytes are
+   * corruption rather than a torn write: each bad range is set aside as a read finding it would
+   * (see quarantine), and the scan goes on after it; `quarantineUntil` is the offset that follows
+   * the segment.
    */
-  private async recoverSegment(seg: Segment, sealed: boolean): Promise<boolean> {
+  private async recoverSegment(seg: Segment, sealed: boolean, quarantineUntil: number | null = null): Promise<boolean> {
     const file = await seg.open();
     seg.offsetIndex = [];
     seg.timeIndex = [];
@@ -1065,37 +1192,56 @@ export class PartitionLog {
     seg.nextOffset = seg.baseOffset;
     seg.maxTimestamp = -1;
     let pos = 0;
-    const header = Buffer.allocUnsafe(WALK_HEADER);
+    let checkedFrom = 0;
+    // Read in chunks: a start-up re-validates a whole active segment, possibly of many small batches.
+    let chunk = Buffer.alloc(0);
+    let chunkPos = 0;
     let reason: string | null = null;
+    let claimedSize = 0;
     while (pos < seg.size) {
-      if ((await file.read(header, 0, WALK_HEADER, pos)) < WALK_HEADER) {
-        reason = 'a partial batch header';
-        break;
+      reason = null;
+      if (pos + WALK_HEADER > chunkPos + chunk.length) {
+        chunkPos = pos;
+        chunk = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK, seg.size - pos));
+        chunk = chunk.subarray(0, await file.read(chunk, 0, chunk.length, pos));
       }
-      const size = header.readInt32BE(8) + LOG_OVERHEAD;
-      if (header[MAGIC_OFFSET] !== 2 || size < MIN_BATCH || pos + size > seg.size) {
-        reason = `an invalid or partial batch at byte ${pos}`;
-        break;
+      let baseOffset: number | null = null;
+      let maxTimestamp: number | null = null;
+      let lastOffsetDelta = 0;
+      if (pos + WALK_HEADER > chunkPos + chunk.length) reason = 'a partial batch header';
+      else {
+        claimedSize = chunk.readInt32BE(pos - chunkPos + 8) + LOG_OVERHEAD;
+        const size = claimedSize;
+        if (chunk[pos - chunkPos + MAGIC_OFFSET] !== 2 || size < MIN_BATCH || pos + size > seg.size) reason = `an invalid or partial batch at byte ${pos}`;
+        else {
+          if (pos + size > chunkPos + chunk.length) {
+            chunkPos = pos;
+            chunk = Buffer.allocUnsafe(Math.max(size, Math.min(RECOVERY_CHUNK, seg.size - pos)));
+            chunk = chunk.subarray(0, await file.read(chunk, 0, chunk.length, pos));
+          }
+          const at = pos - chunkPos;
+          if (at + size > chunk.length || chunk.readUInt32BE(at + CRC_OFFSET) !== crc32c(chunk, at + ATTRIBUTES_OFFSET, at + size)) reason = `a CRC mismatch at byte ${pos}`;
+          else {
+            // Only the fields the index needs, without BigInts: a whole segment may hold millions of batches.
+            baseOffset = int64At(chunk, at);
+            lastOffsetDelta = chunk.readInt32BE(at + LAST_OFFSET_DELTA_OFFSET);
+            maxTimestamp = int64At(chunk, at + MAX_TIMESTAMP_OFFSET);
+            if (baseOffset === null || maxTimestamp === null) reason = `an unreadable batch header at byte ${pos}`;
+            else if (baseOffset < seg.nextOffset || lastOffsetDelta < 0) reason = `offset ${baseOffset} out of order at byte ${pos}`;
+          }
+        }
       }
-      const batch = Buffer.allocUnsafe(size);
-      await file.read(batch, 0, size, pos);
-      if (batch.readUInt32BE(CRC_OFFSET) !== crc32c(batch, ATTRIBUTES_OFFSET, size)) {
-        reason = `a CRC mismatch at byte ${pos}`;
-        break;
+      if (reason === null && baseOffset !== null && maxTimestamp !== null) {
+        seg.indexBatch(pos, baseOffset, baseOffset + lastOffsetDelta, maxTimestamp, claimedSize, this.config.indexIntervalBytes);
+        pos += claimedSize;
+        continue;
       }
-      let info: BatchInfo;
-      try {
-        info = readBatchInfo(batch, 0);
-      } catch {
-        reason = `an unreadable batch header at byte ${pos}`;
-        break;
-      }
-      if (info.baseOffset < seg.nextOffset || info.lastOffsetDelta < 0) {
-        reason = `offset ${info.baseOffset} out of order at byte ${pos}`;
-        break;
-      }
-      seg.indexBatch(pos, info.baseOffset, info.baseOffset + info.lastOffsetDelta, info.maxTimestamp, size, this.config.indexIntervalBytes);
-      pos += size;
+      if (quarantineUntil === null) break;
+      seg.validated.add(checkedFrom, pos);
+      const range = await this.quarantine(seg, pos, claimedSize, reason ?? 'a bad batch', quarantineUntil);
+      pos = checkedFrom = range.end;
+      chunk = Buffer.alloc(0);
+      reason = null;
     }
     if (reason !== null) {
       this.deps.log(`${this.name}: segment ${seg.baseOffset} has ${reason}; truncating the log at offset ${seg.nextOffset} (dropping ${seg.size - pos} bytes of this segment)`);
@@ -1103,6 +1249,7 @@ export class PartitionLog {
       if (this.config.fsyncEnabled) await file.datasync();
       seg.size = seg.writtenSize = pos;
     }
+    seg.validated.add(checkedFrom, pos);
     // Opening must not depend on free space: without index files the entries stay in memory.
     if (sealed && reason === null) await this.persistIndexes(seg);
     return reason === null;
@@ -1253,6 +1400,17 @@ async function offsetAfterBatches(file: StorageFile, position: number, size: num
     pos += len;
   }
   return next;
+}
+
+/** The int64 at `at` as a Number, or null beyond 2^53. */
+function int64At(buf: Buffer, at: number): number | null {
+  const hi = buf.readInt32BE(at);
+  if (hi > 0x1fffff || hi < -0x200000) return null;
+  return hi * 4294967296 + buf.readUInt32BE(at + 4);
+}
+
+function corruptResult(range: CorruptRange): ReadResult {
+  return { records: [], errorCode: CORRUPT_MESSAGE, corruptEnd: range.nextOffset };
 }
 
 function bufferToPairs(buf: Buffer): number[] {

@@ -14,6 +14,7 @@
  * not grow with the log.
  */
 import type { FileSystem, StorageFile } from '../fs/file-system.js';
+import { ValidatedRanges, type CorruptRange } from './batch-validation.js';
 
 export const OFFSET_INDEX_ENTRY = 8;
 export const TIME_INDEX_ENTRY = 12;
@@ -41,6 +42,11 @@ export class Segment {
   offsetIndex: number[] = [];
   timeIndex: number[] = [];
   bytesSinceIndexEntry = 0;
+
+  /** Byte ranges whose batches passed their CRC check (see batch-validation.ts). */
+  readonly validated = new ValidatedRanges();
+  /** Ranges found corrupt: never served; reads of their offsets get CORRUPT_MESSAGE. */
+  corrupt: CorruptRange[] = [];
 
   private file: StorageFile | null = null;
   private opening: Promise<StorageFile> | null = null;

@@ -192,3 +192,90 @@ t.test('compaction survives a restart, and a crash in the middle of a swap', asy
   t.ok(messages.some((m) => m.includes('compacted offsets')), 'compaction is logged');
   void fs;
 });
+
+/** Segment files of the log directory: 0-byte `.log` files and index files without their `.log`. */
+function leftovers(fs: MemoryFileSystem): { empty: string[]; orphans: string[] } {
+  const names = fs.paths().filter((p) => p.startsWith(`${DIR}/`)).map((p) => p.slice(DIR.length + 1));
+  const empty = names.filter((n) => n.endsWith('.log') && fs.fileBytes(`${DIR}/${n}`)!.length === 0);
+  const orphans = names.filter((n) => /^\d{20}\.(index|timeindex)$/.test(n) && !names.includes(`${n.slice(0, 20)}.log`));
+  return { empty, orphans };
+}
+
+// A killed process (every completed rename stays) and a power loss (unsynced renames are undone).
+for (const point of ['renaming the first old segment\'s index away', 'renaming the empty swap in'] as const) {
+  const powerLoss = point === 'renaming the empty swap in';
+  t.test(`a ${powerLoss ? 'power loss' : 'killed process'} while ${point}, with an empty .swap pending, keeps the log start offset and every record`, async (t) => {
+    const { fs, open, cleaner, messages } = setup({ fileDeleteDelayMs: 0 });
+    let log = await open();
+    // The first segments hold only values overwritten later: their compacted output is empty.
+    for (let i = 0; i < 60; i++) await put(log, [[`k${i % 3}`, `v${i}-${'x'.repeat(60)}`]]);
+    t.ok(log.segmentList.length >= 4);
+    const original = await readAll(log);
+    const first = log.segmentList[0]!;
+    const realRename = fs.rename.bind(fs);
+    const realRemove = fs.remove.bind(fs);
+    let crashed = false;
+    fs.rename = async (from: string, to: string) => {
+      const hit = point === 'renaming the empty swap in' ? from === `${first.path}.swap` : from === first.indexPath() && to.endsWith('.deleted');
+      if (hit && !crashed) {
+        crashed = true;
+        t.equal(fs.fileBytes(`${first.path}.swap`)?.length, 0, 'the pending swap is empty');
+        if (powerLoss) fs.crash();
+        fs.remove = () => Promise.reject(new Error('process is dead'));
+        throw new Error('power lost');
+      }
+      await realRename(from, to);
+    };
+    await t.rejects(cleaner.clean(log, Date.now()));
+    fs.rename = realRename;
+    fs.remove = realRemove;
+    t.ok(crashed);
+    log = await open();
+    t.equal(log.logStartOffset, 0, `the log start offset stays (${messages.join(' / ')})`);
+    const recovered = await readAll(log);
+    const latest = (rs: typeof original) => new Map(rs.map((r) => [r.key, { offset: r.offset, value: r.value }]));
+    t.same(latest(recovered), latest(original), 'every key keeps its latest value at its offset');
+    t.equal(log.logEndOffset, 60);
+    await log.close();
+    t.same(leftovers(fs).orphans, [], 'no index file without its segment');
+  });
+}
+
+t.test('compaction that empties segments never moves the log start offset nor leaves 0-byte segments', async (t) => {
+  const { fs, open, cleaner } = setup({ fileDeleteDelayMs: 0 });
+  let log = await open();
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 40; i++) await put(log, [[`k${i % 3}`, `v${round}-${i}-${'x'.repeat(60)}`]]);
+    await cleaner.clean(log, Date.now());
+    t.equal(log.logStartOffset, 0, `round ${round}: the log start offset stays`);
+    await new Promise((r) => setTimeout(r, 5));
+    await log.close();
+    log = await open();
+    t.equal(log.logStartOffset, 0, `round ${round}: also after a restart`);
+    t.equal(log.segmentList[0]!.baseOffset, 0, 'the first segment keeps its base offset');
+    const { empty, orphans } = leftovers(fs);
+    t.ok(empty.length <= 1 && empty.every((n) => n === '00000000000000000000.log'), `round ${round}: at most the first segment is empty (${empty.join(', ')})`);
+    t.same(orphans, []);
+  }
+  const keys = new Map((await readAll(log)).map((r) => [r.key, r.value]));
+  t.same([...keys.keys()].sort(), ['k0', 'k1', 'k2']);
+  t.match(keys.get('k0'), /^v4-39-/, 'the latest values survive');
+  await log.close();
+});
+
+t.test('a corrupt batch is neither copied nor re-encoded by the cleaner', async (t) => {
+  const { fs, open, cleaner, messages } = setup();
+  let log = await open();
+  for (let i = 0; i < 40; i++) await put(log, [[`k${i % 5}`, `v${i}-${'x'.repeat(50)}`]]);
+  const first = log.segmentList[0]!.path;
+  await log.close();
+  const batches = scanBatches(fs.fileBytes(first)!);
+  fs.corruptByte(first, batches[1]!.position + batches[1]!.size - 3);
+  log = await open();
+  t.equal(await cleaner.clean(log, Date.now()), null, 'nothing is cleaned');
+  t.ok(messages.some((m) => m.includes('not compacting this log until restart')), 'the log is set aside, logged');
+  const read = await log.read(batches[1]!.baseOffset, 1 << 20, { minOneBatch: true, upperBound: log.highWatermark });
+  t.equal(read.errorCode, 2, 'the corrupt batch is still reported to readers, not laundered with a fresh CRC');
+  t.equal(await cleaner.clean(log, Date.now()), null, 'and stays set aside');
+  await log.close();
+});

@@ -285,3 +285,138 @@ t.test('group commit: concurrent acks=all appends share fsyncs', async (t) => {
   t.ok(syncs < 25, `50 appends took ${syncs} fsyncs`);
   await log.close();
 });
+
+/** Positions and offsets of the batches of a segment file. */
+function batchesOf(e: Env, path: string): Array<{ position: number; baseOffset: number; lastOffset: number; size: number }> {
+  return scanBatches(e.fs.fileBytes(path)!).map((b) => ({ position: b.position, baseOffset: b.baseOffset, lastOffset: b.baseOffset + b.lastOffsetDelta, size: b.size }));
+}
+
+t.test('a flipped byte in the last segment after a clean shutdown is found at open and truncated', async (t) => {
+  const e = env();
+  let log = await e.open();
+  for (let i = 0; i < 30; i++) await appendOk(log, values(5, `b${i}-`));
+  const active = log.activeSegment.path;
+  await log.close();
+  const batches = batchesOf(e, active);
+  t.ok(batches.length >= 3);
+  const victim = batches[1]!;
+  e.fs.corruptByte(active, victim.position + victim.size - 3);
+  log = await e.open();
+  t.equal(log.logEndOffset, victim.baseOffset, 'the log ends before the corrupt batch');
+  t.ok(e.messages.some((m) => m.includes('CRC mismatch') && m.includes(`truncating the log at offset ${victim.baseOffset}`)), `logged: ${e.messages.join(' / ')}`);
+  t.equal((await readAll(log)).length, victim.baseOffset, 'everything before it reads back, CRCs intact');
+  t.equal(await appendOk(log, ['after']), victim.baseOffset, 'appends continue where the log now ends');
+  const tail = await readAll(log, victim.baseOffset);
+  t.same(tail.map((r) => r.value), ['after'], 'and are readable');
+  await log.close();
+});
+
+t.test('a flipped byte in a sealed segment after a clean shutdown is not served; later records stay reachable', async (t) => {
+  const e = env();
+  let log = await e.open();
+  for (let i = 0; i < 60; i++) await appendOk(log, values(5, `b${i}-`));
+  const segs = log.segmentList.map((s) => s.path);
+  t.ok(segs.length >= 3);
+  await log.close();
+  const batches = batchesOf(e, segs[0]!);
+  const victim = batches[2]!;
+  const after = batches[3]!;
+  e.fs.corruptByte(segs[0]!, victim.position + victim.size - 3);
+  log = await e.open();
+  t.equal(log.logEndOffset, 300, 'a sealed segment is not scanned at open');
+
+  // Reading from the start stops before the corrupt batch: only intact batches are served.
+  const first = await log.read(0, 1 << 20, { minOneBatch: true, upperBound: log.highWatermark });
+  t.equal(first.errorCode, undefined);
+  const served = scanBatches(Buffer.concat(first.records));
+  t.equal(served[served.length - 1]!.baseOffset + served[served.length - 1]!.lastOffsetDelta + 1, victim.baseOffset, 'served up to the corrupt batch');
+  for (const offset of [victim.baseOffset, victim.lastOffset]) {
+    const bad = await log.read(offset, 1 << 20, { minOneBatch: true, upperBound: log.highWatermark });
+    t.equal(bad.errorCode, 2, `offset ${offset}: CORRUPT_MESSAGE`);
+    t.equal(bad.records.length, 0, 'nothing served');
+    t.equal(bad.corruptEnd, after.baseOffset, 'names where reads go on');
+  }
+  t.equal(e.messages.filter((m) => m.includes('CRC mismatch')).length, 1, `logged once: ${e.messages.join(' / ')}`);
+  const rest = await readAll(log, after.baseOffset);
+  t.equal(rest.length, 300 - after.baseOffset, 'every later record, in this segment and the next ones, reads back');
+  t.equal(await appendOk(log, ['new']), 300);
+  t.same((await readAll(log, 300)).map((r) => r.value), ['new'], 'records appended later are readable');
+  await log.close();
+});
+
+t.test('a damaged batch length in a sealed segment neither hangs reads nor hides later batches', async (t) => {
+  const e = env();
+  let log = await e.open();
+  for (let i = 0; i < 60; i++) await appendOk(log, values(5, `b${i}-`));
+  const segs = log.segmentList.map((s) => s.path);
+  await log.close();
+  const batches = batchesOf(e, segs[0]!);
+  const victim = batches[2]!;
+  // The high byte of the length: the batch claims a negative size.
+  e.fs.corruptByte(segs[0]!, victim.position + 8);
+  log = await e.open();
+  const bad = await log.read(victim.baseOffset, 1 << 20, { minOneBatch: true, upperBound: log.highWatermark });
+  t.equal(bad.errorCode, 2, 'CORRUPT_MESSAGE');
+  t.equal(bad.corruptEnd, batches[3]!.baseOffset, 'the next intact batch is found');
+  const rest = await readAll(log, batches[3]!.baseOffset + 1);
+  t.equal(rest.length, 300 - batches[3]!.baseOffset - 1, 'later offsets read on');
+  await log.close();
+});
+
+t.test('batches read from disk are CRC-checked once, appended ones never', async (t) => {
+  const e = env();
+  let log = await e.open();
+  for (let i = 0; i < 60; i++) await appendOk(log, values(5, `b${i}-`));
+  await log.close();
+  log = await e.open();
+  const sealed = log.segmentList[0]!;
+  t.equal(sealed.validated.checkedFrom(0), 0, 'a sealed segment from disk starts unchecked');
+  t.equal(log.activeSegment.validated.checkedFrom(0), Infinity, 'the last segment was checked at open, and appends are checked at produce');
+  await readAll(log, 0);
+  t.equal(sealed.validated.checkedFrom(0), sealed.size, 'a read checks what it takes from disk and remembers it');
+  // A byte flipped after the check is not looked for again: the check is paid once.
+  const bytes = e.fs.fileBytes(sealed.path)!;
+  e.fs.corruptByte(sealed.path, bytes.length - 3);
+  const again = await log.read(0, 1 << 20, { minOneBatch: true, upperBound: log.highWatermark });
+  t.equal(again.errorCode, undefined, 'the second read does not recompute CRCs');
+  await log.close();
+});
+
+t.test('a damaged header in a sealed segment found at open (its index check fails) sets the batch aside instead of dropping later segments', async (t) => {
+  const e = env();
+  let log = await e.open();
+  for (let i = 0; i < 60; i++) await appendOk(log, values(5, `b${i}-`));
+  const segs = log.segmentList.map((s) => s.path);
+  t.ok(segs.length >= 3);
+  await log.close();
+  const batches = batchesOf(e, segs[0]!);
+  const last = batches[batches.length - 1]!;
+  // The last batch's length: open walks it from the last index entry and finds it bad.
+  e.fs.corruptByte(segs[0]!, last.position + 8);
+  log = await e.open();
+  t.equal(log.logEndOffset, 300, 'nothing is truncated');
+  t.equal(log.segmentList.length, segs.length, 'no later segment is dropped');
+  t.ok(e.messages.some((m) => m.includes(`at byte ${last.position}`) && m.includes('not served')), `logged: ${e.messages.join(' / ')}`);
+  const bad = await log.read(last.baseOffset, 1 << 20, { minOneBatch: true, upperBound: log.highWatermark });
+  t.equal(bad.errorCode, 2, 'its offsets get CORRUPT_MESSAGE');
+  t.equal(bad.corruptEnd, last.lastOffset + 1, 'reads go on at the next segment');
+  t.equal((await readAll(log, 0)).length, last.baseOffset, 'the batches before it read back');
+  t.equal((await readAll(log, last.lastOffset + 1)).length, 300 - last.lastOffset - 1, 'every later record reads back');
+  await log.close();
+});
+
+t.test('an append made the moment the previous write completes is written too (no lost wake-up)', async (t) => {
+  const e = env();
+  const log = await e.open();
+  const first = append(log, batch(['first']), false);
+  if (!('written' in first)) throw new Error('append failed');
+  await first.written;
+  // This continuation runs before the writer that completed `first` has marked itself idle.
+  const second = append(log, batch(['second']), false);
+  if (!('written' in second)) throw new Error('append failed');
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([second.written.then(() => 'written'), new Promise((r) => (timer = setTimeout(() => r('still queued after 2 s'), 2000)))]);
+  clearTimeout(timer);
+  t.equal(outcome, 'written');
+  await log.close();
+});

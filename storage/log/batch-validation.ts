@@ -1,0 +1,138 @@
+/**
+ * CRC checks of batches read back from disk. A clean shutdown skips recovery (as in Kafka), so a
+ * byte flipped on disk afterwards would be served to consumers. Instead a batch's CRC-32C is
+ * checked the first time a read takes it from disk; the byte ranges already checked are remembered
+ * per segment (`ValidatedRanges`), so each byte is checked once however often it is fetched.
+ * Batches appended by this process were checked at produce time: their segments count as checked
+ * throughout.
+ */
+import { crc32c } from '../../protocol/records/crc.js';
+import { LOG_OVERHEAD } from '../../protocol/records/index.js';
+import type { StorageFile } from '../fs/file-system.js';
+
+export const MIN_BATCH = 61;
+const MAGIC_OFFSET = 16;
+const CRC_OFFSET = 17;
+const ATTRIBUTES_OFFSET = 21;
+/** Separate checked ranges kept per segment (one per consumer reading from its own position is plenty). */
+const MAX_RANGES = 16;
+const RESYNC_CHUNK = 64 * 1024;
+/** Header bytes up to the last offset delta (segment.ts WALK_HEADER; not imported, segment.ts imports this module). */
+const WALK_HEADER = 27;
+
+/** Byte ranges of a segment whose batches passed their checks: sorted, disjoint, at most MAX_RANGES. */
+export class ValidatedRanges {
+  private starts: number[] = [];
+  private ends: number[] = [];
+
+  /** Everything, including whatever is appended later (the segment is written by this process). */
+  addAll(): void {
+    this.starts = [0];
+    this.ends = [Infinity];
+  }
+
+  /** End of the checked range holding `position`, or `position` itself when none does. */
+  checkedFrom(position: number): number {
+    const starts = this.starts;
+    for (let i = 0; i < starts.length; i++) {
+      if (starts[i]! > position) break;
+      if (this.ends[i]! > position) return this.ends[i]!;
+    }
+    return position;
+  }
+
+  add(start: number, end: number): void {
+    if (end <= start) return;
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let s = start;
+    let e = end;
+    let placed = false;
+    for (let i = 0; i < this.starts.length; i++) {
+      const a = this.starts[i]!;
+      const b = this.ends[i]!;
+      if (b < s) {
+        starts.push(a);
+        ends.push(b);
+      } else if (a > e) {
+        if (!placed) {
+          starts.push(s);
+          ends.push(e);
+          placed = true;
+        }
+        starts.push(a);
+        ends.push(b);
+      } else {
+        s = Math.min(s, a);
+        e = Math.max(e, b);
+      }
+    }
+    if (!placed) {
+      starts.push(s);
+      ends.push(e);
+    }
+    if (starts.length > MAX_RANGES) {
+      // Forget the shortest range: at worst it is checked again.
+      let shortest = 0;
+      for (let i = 1; i < starts.length; i++) if (ends[i]! - starts[i]! < ends[shortest]! - starts[shortest]!) shortest = i;
+      starts.splice(shortest, 1);
+      ends.splice(shortest, 1);
+    }
+    this.starts = starts;
+    this.ends = ends;
+  }
+}
+
+/** Why the batch at `at` of `buf` (whose header says `size` bytes, all in `buf`) is invalid, or null. */
+export function batchProblem(buf: Buffer, at: number, size: number): string | null {
+  if (size < MIN_BATCH) return `a batch size of ${size} bytes`;
+  if (buf[at + MAGIC_OFFSET] !== 2) return `magic byte ${buf[at + MAGIC_OFFSET]}`;
+  const stored = buf.readUInt32BE(at + CRC_OFFSET);
+  if (stored !== crc32c(buf, at + ATTRIBUTES_OFFSET, at + size)) return 'a CRC mismatch';
+  return null;
+}
+
+/**
+ * A range of a segment found corrupt: bytes [start, end) are not served, `nextOffset` is the base
+ * offset of the first good batch after it (or the end of the segment's offsets).
+ */
+export interface CorruptRange {
+  start: number;
+  end: number;
+  nextOffset: number;
+}
+
+/**
+ * The first intact batch after the corrupt one at `start` whose header claims `claimedSize`
+ * bytes, below `limit`; null when there is none. Tries where the claimed size ends first (the
+ * length is usually intact), then every byte from `start + 1`: a header with the magic byte and a
+ * plausible size whose CRC-32C matches. Costs a scan of the range once, when corruption is found.
+ */
+export async function nextIntactBatch(file: StorageFile, start: number, claimedSize: number, limit: number): Promise<{ position: number; baseOffset: number } | null> {
+  const intactAt = async (pos: number): Promise<{ position: number; baseOffset: number } | null> => {
+    const header = Buffer.allocUnsafe(WALK_HEADER);
+    if ((await file.read(header, 0, WALK_HEADER, pos)) < WALK_HEADER || header[MAGIC_OFFSET] !== 2) return null;
+    const size = header.readInt32BE(8) + LOG_OVERHEAD;
+    if (size < MIN_BATCH || pos + size > limit) return null;
+    const batch = Buffer.allocUnsafe(size);
+    await file.read(batch, 0, size, pos);
+    return batchProblem(batch, 0, size) === null ? { position: pos, baseOffset: Number(batch.readBigInt64BE(0)) } : null;
+  };
+  if (claimedSize >= MIN_BATCH && start + claimedSize + MIN_BATCH <= limit) {
+    const found = await intactAt(start + claimedSize);
+    if (found !== null) return found;
+  }
+  for (let chunkPos = start + 1; chunkPos + MIN_BATCH <= limit; chunkPos += RESYNC_CHUNK) {
+    const len = Math.min(RESYNC_CHUNK + WALK_HEADER, limit - chunkPos);
+    const chunk = Buffer.allocUnsafe(len);
+    const n = await file.read(chunk, 0, len, chunkPos);
+    for (let i = 0; i < RESYNC_CHUNK && i + WALK_HEADER <= n; i++) {
+      if (chunk[i + MAGIC_OFFSET] !== 2) continue;
+      const size = chunk.readInt32BE(i + 8) + LOG_OVERHEAD;
+      if (size < MIN_BATCH || chunkPos + i + size > limit) continue;
+      const found = await intactAt(chunkPos + i);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}

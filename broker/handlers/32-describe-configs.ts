@@ -3,6 +3,9 @@
  * Topic configs (resource type 2) and broker configs (4): every config, or the keys asked for,
  * with value, source, read-only and sensitive flags, and synonyms (v1+) and type and
  * documentation (v3+) when asked. Broker loggers (8) have nothing to describe.
+ * A resource named twice is described once; its repeats get INVALID_REQUEST, as Kafka answers
+ * duplicates in AlterConfigs. Otherwise a small request repeating one topic would make a response
+ * of every config thousands of times over (a megabyte asking for hundreds of megabytes).
  */
 import { BROKER_RESOURCE, configKey, TOPIC_RESOURCE } from '../../controller/image.js';
 import { topicNameError } from '../../controller/topic-control.js';
@@ -27,7 +30,11 @@ function handle(req: DescribeConfigsRequest, ctx: RequestContext): DescribeConfi
   const v = ctx.apiVersion;
   const broker = ctx.broker;
   const image = broker.image();
+  const seen = new Set<string>();
   const results = req.resources.map((res): DescribeConfigsResponseDescribeConfigsResult => {
+    const key = `${res.resourceType}:${res.resourceName}`;
+    if (seen.has(key)) return result(res.resourceType, res.resourceName, ErrorCode.INVALID_REQUEST, `Duplicate resource ${res.resourceName} of type ${res.resourceType}`);
+    seen.add(key);
     let described: DescribedConfig[];
     if (res.resourceType === TOPIC_RESOURCE) {
       const nameError = topicNameError(res.resourceName);

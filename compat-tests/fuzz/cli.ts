@@ -5,6 +5,7 @@
  * `--deadline MS` changes the per-request deadline. Exits 1 on any finding.
  */
 import { SamsaProcess } from '../harness/samsa-process.js';
+import { pendingCapsExclusion } from './exclusions.js';
 import { checkServesClients, formatReport, FUZZ_BROKER_OVERRIDES, fuzzSettingsFromEnv, runRequestFuzzer } from './request-fuzzer.js';
 
 function flag(name: string): string | undefined {
@@ -22,7 +23,7 @@ const deadlineMs = flag('--deadline') !== undefined ? Number(flag('--deadline'))
 const samsa = await SamsaProcess.start({ overrides: FUZZ_BROKER_OVERRIDES });
 let ok = false;
 try {
-  const report = await runRequestFuzzer(samsa, { seed, seconds, only, deadlineMs });
+  const report = await runRequestFuzzer(samsa, { seed, seconds, only, deadlineMs, exclude: process.argv.includes('--no-exclusions') ? undefined : pendingCapsExclusion });
   console.log(formatReport(report));
   ok = report.failure === null && report.handlerFailures.length === 0;
   if (report.failure === null) {

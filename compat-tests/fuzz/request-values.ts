@@ -95,7 +95,7 @@ const INT64 = [-(2n ** 63n), 2n ** 63n - 1n, -1n, 0n, 1n, 2n ** 53n, 2n ** 53n +
 const WAIT_FIELDS = new Set(['maxWaitMs', 'rebalanceTimeoutMs', 'sessionTimeoutMs']);
 const MAX_WAIT_MS = 1500;
 /** Elements one request may hold in all, so the fuzzer itself stays small. */
-const ELEMENT_BUDGET = 120_000;
+const ELEMENT_BUDGET = 60_000;
 /**
  * Largest frame sent. The broker's limit (socket.request.max.bytes) is 100 MiB, but a request
  * decodes into several times its size in objects, as in Kafka; the fuzzer looks for blow-ups out
@@ -214,7 +214,7 @@ class ValueBuilder {
       if (this.deep) return { n: Math.min(left, this.rng.int(8, 80)), big: false };
       if (!this.bigArrayPlaced && this.rng.chance(0.5)) {
         this.bigArrayPlaced = true;
-        const n = Math.min(left, this.rng.pick([1_000, 10_000, 50_000, 100_000]));
+        const n = Math.min(left, this.rng.pick([1_000, 10_000, 50_000]));
         this.note(`${path}: ${n} elements`);
         return { n, big: true };
       }

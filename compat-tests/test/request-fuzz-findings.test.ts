@@ -1,0 +1,43 @@
+/**
+ * Requests the request fuzzer (compat-tests/fuzz) found mishandled, each sent as-is to a real
+ * broker so the fix stays fixed whatever seeds later runs use.
+ */
+import t from 'tap';
+import { RawConnection } from '../harness/raw-client.js';
+import { SamsaProcess } from '../harness/samsa-process.js';
+import { residentSetBytes } from '../fuzz/request-fuzzer.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { createTopicsApi, defaultCreateTopicsRequest, describeConfigsApi } from '../../protocol/messages/index.js';
+
+const samsa = await SamsaProcess.start();
+t.teardown(() => samsa.close());
+
+t.test('DescribeConfigs naming one topic 50,000 times describes it once, the repeats get INVALID_REQUEST', async (t) => {
+  const c = await RawConnection.open(samsa.host, samsa.port);
+  t.teardown(() => c.close());
+  const created = await c.request(createTopicsApi, 7, {
+    ...defaultCreateTopicsRequest(),
+    topics: [{ name: 'described', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+    timeoutMs: 5000,
+  });
+  t.equal(created.topics[0]!.errorCode, ErrorCode.NONE);
+  // About 1 MB of request; answered in full it was every topic config 50,000 times over, with
+  // synonyms: hundreds of megabytes of response and seconds of work.
+  const resource = { resourceType: 2, resourceName: 'described', configurationKeys: null };
+  const started = Date.now();
+  const res = await c.request(describeConfigsApi, 4, {
+    resources: Array.from({ length: 50_000 }, () => resource),
+    includeSynonyms: true,
+    includeDocumentation: true,
+  });
+  t.ok(Date.now() - started < 5000, `answered in ${Date.now() - started} ms`);
+  t.equal(res.results.length, 50_000, 'one result per resource asked for');
+  t.equal(res.results[0]!.errorCode, ErrorCode.NONE, 'the first is described');
+  t.ok(res.results[0]!.configs.length > 10, `with its ${res.results[0]!.configs.length} configs`);
+  t.ok(
+    res.results.slice(1).every((r) => r.errorCode === ErrorCode.INVALID_REQUEST && r.configs.length === 0),
+    'every repeat is INVALID_REQUEST without configs',
+  );
+  const rss = residentSetBytes(samsa.pid!)!;
+  t.ok(rss < 300 * 2 ** 20, `resident set ${(rss / 2 ** 20).toFixed(0)} MB`);
+});

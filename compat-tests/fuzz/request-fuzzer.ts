@@ -329,7 +329,8 @@ export async function runRequestFuzzer(samsa: SamsaProcess, opts: FuzzOptions): 
       }
       const rss = residentSetBytes(pid);
       if (rss === null) {
-        fail(c, 'the broker process is gone');
+        await new Promise((r) => setTimeout(r, 200)); // let the last of its log arrive
+        fail(c, `the broker process is gone:\n${samsa.stderr.slice(-4000)}`);
         break;
       }
       report.maxRssBytes = Math.max(report.maxRssBytes, rss);

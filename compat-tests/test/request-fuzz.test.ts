@@ -9,7 +9,7 @@ import { SamsaProcess } from '../harness/samsa-process.js';
 import { pendingCapsExclusion } from '../fuzz/exclusions.js';
 import { checkServesClients, formatReport, FUZZ_BROKER_OVERRIDES, fuzzSettingsFromEnv, runRequestFuzzer } from '../fuzz/request-fuzzer.js';
 
-const { seed, seconds } = fuzzSettingsFromEnv(50);
+const { seed, seconds } = fuzzSettingsFromEnv(42);
 
 t.test(`seeded request fuzzing (seed ${seed}, ${seconds} s)`, async (t) => {
   t.comment(`SAMSA_FUZZ_SEED=${seed}`);

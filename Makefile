@@ -3,7 +3,7 @@ SPEC ?= ../shared/kafka-spec
 NODE_MODULES_STAMP := node_modules/.samsa-installed
 TEST_FILES ?= $(shell find dist -path '*/test/*' -name '*.test.js' -not -path '*/node_modules/*' 2>/dev/null | sort)
 
-.PHONY: all install system-deps reference-kafka build generate run test bench bench-protocol bench-storage clean
+.PHONY: all install system-deps reference-kafka build generate run test fuzz bench bench-protocol bench-storage clean
 
 all: build
 
@@ -48,6 +48,11 @@ run: install build
 
 test: install build reference-kafka
 	node scripts/run-tests.js
+
+# The request fuzzer (compat-tests/fuzz) against a fresh broker for ten minutes; `make test` runs
+# it for under a minute. FUZZ_ARGS e.g. '--seed 123 --seconds 3600'; SAMSA_FUZZ_SEED works too.
+fuzz: build
+	node dist/compat-tests/fuzz/cli.js --seconds 600 $(FUZZ_ARGS)
 
 # The end-to-end suite against a fresh broker with node-rdkafka load (bench/suite.ts; writes
 # bench/results.md; BENCH_ARGS e.g. '--runs 2' or '--bootstrap host:port'), then the others.

@@ -18,6 +18,18 @@ export interface LogManagerOptions {
 const PARTITION_METADATA = 'partition.metadata';
 /** Suffix of a deleted partition directory waiting to be removed. */
 const DELETED_SUFFIX = '-delete';
+/** Longest file name most file systems take (NAME_MAX). */
+const MAX_FILE_NAME = 255;
+
+/**
+ * `<topic>-<partition>.<n>-delete`, with the topic name cut so the whole stays within 255 bytes:
+ * a legal topic name may be 249 characters, and the suffix would otherwise push the rename past
+ * the file system's limit (Kafka's UnifiedLog.logDirNameWithSuffixCappedLength does the same).
+ */
+export function deletedDirName(topic: string, partition: number, n: number): string {
+  const suffix = `-${partition}.${n}${DELETED_SUFFIX}`;
+  return `${topic.slice(0, Math.max(0, MAX_FILE_NAME - suffix.length))}${suffix}`;
+}
 
 /** Splits `<topic>-<partition>` at the last '-' (topic names may contain '-'). */
 export function parsePartitionDir(name: string): { topic: string; partition: number } | null {
@@ -123,7 +135,7 @@ export class LogManager {
       const moved: string[] = [];
       for (const d of await this.partitionDirs()) {
         if (d.topic !== topic) continue;
-        const aside = `${this.dataDir}/${d.dir}.${this.deletions++}${DELETED_SUFFIX}`;
+        const aside = `${this.dataDir}/${deletedDirName(d.topic, d.partition, this.deletions++)}`;
         await this.fs.rename(`${this.dataDir}/${d.dir}`, aside);
         moved.push(aside);
       }
@@ -131,9 +143,13 @@ export class LogManager {
       void Promise.all(moved.map((p) => this.fs.remove(p))).catch((e: unknown) => this.opts.logger(`removing deleted partitions of ${topic}: ${String(e)}`));
     });
     this.deleting.set(topic, done);
-    void done.finally(() => {
-      if (this.deleting.get(topic) === done) this.deleting.delete(topic);
-    });
+    // The caller sees a failure through `done`; this bookkeeping chain must not become an
+    // unhandled rejection, which would end the process.
+    void done
+      .finally(() => {
+        if (this.deleting.get(topic) === done) this.deleting.delete(topic);
+      })
+      .catch(() => undefined);
     return done;
   }
 

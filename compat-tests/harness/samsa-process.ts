@@ -46,6 +46,16 @@ export class SamsaProcess {
     return `${this.host}:${this.port}`;
   }
 
+  /** The broker's process id while it runs (to read its resident set from /proc), else null. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  /** Whether the process has exited (a crash, or after stop). */
+  get hasExited(): boolean {
+    return this.child === null || this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
   private launch(port: number): Promise<void> {
     const args = ['start', '--port', String(port), '--data-dir', this.dataDir];
     for (const [k, v] of Object.entries(this.opts.overrides ?? {})) args.push('--override', `${k}=${v}`);

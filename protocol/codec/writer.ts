@@ -15,11 +15,14 @@ const textEncoder = new TextEncoder();
 export class Writer {
   private readonly out: Buffer[] = [];
   private chunk: Buffer;
+  /** Size of the last chunk allocated: the next is twice that, up to MAX_CHUNK. */
+  private chunkSize: number;
   private pos = 0;
   private flushedBytes = 0;
 
   constructor(initialSize = INITIAL_CHUNK) {
     this.chunk = Buffer.allocUnsafe(initialSize);
+    this.chunkSize = initialSize;
   }
 
   /** Bytes written so far. */
@@ -30,8 +33,10 @@ export class Writer {
   private ensure(n: number): void {
     if (this.chunk.length - this.pos >= n) return;
     this.flushChunk();
-    const size = Math.max(n, Math.min(MAX_CHUNK, this.chunk.length * 2));
-    this.chunk = Buffer.allocUnsafe(size);
+    // Grow from the last allocation, not from the tail left after a flush: sizing by the tail
+    // shrank chunks to a few bytes, so a response of many small fields became a buffer each.
+    this.chunkSize = Math.max(n, Math.min(MAX_CHUNK, this.chunkSize * 2));
+    this.chunk = Buffer.allocUnsafe(this.chunkSize);
   }
 
   private flushChunk(): void {

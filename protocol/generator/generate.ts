@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageEmitter } from './emit.js';
+import { fieldTable } from './field-table.js';
 import { SPEC_OVERLAYS } from './overlays.js';
 import { kebab, loadSpec, type MessageSpec } from './spec.js';
 
@@ -109,6 +110,7 @@ function generateMessages(specDir: string, source: string, out: GeneratedFile[])
   }
 
   out.push({ path: 'protocol/messages/index.ts', content: apiIndex(source, apis) });
+  out.push({ path: 'protocol/messages/request-fields.ts', content: fieldTable(`${HEADER_NOTE}\n// Source: ${source}.`, apis) });
 }
 
 /** The API table: names, version ranges, header versions and codecs for generic dispatch. */

@@ -48,6 +48,10 @@ async function build(): Promise<string> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  // Jars of earlier source versions are of no further use.
+  for (const f of readdirSync(dir)) {
+    if (/^compat-[0-9a-f]+\.jar$/.test(f) && join(dir, f) !== jar) rmSync(join(dir, f), { force: true });
+  }
   return jar;
 }
 

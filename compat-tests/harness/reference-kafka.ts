@@ -133,6 +133,20 @@ function javaIdentity(): string {
   return 'unknown';
 }
 
+function archivePath(install: ReferenceKafkaInstall, kind: 'broker' | 'tool'): string {
+  const tag = createHash('sha256').update(`${javaIdentity()}\n${install.classpath}`).digest('hex').slice(0, 12);
+  return join(install.cacheDir, `${kind}-${tag}.jsa`);
+}
+
+/**
+ * For a classpath that extends the reference one: the tools' archive if there is one (an archive
+ * serves any classpath its own is a prefix of), and no dump, so no archive per program version.
+ */
+function extendedClassDataSharing(install: ReferenceKafkaInstall): ClassDataSharing {
+  const archive = archivePath(install, 'tool');
+  return { args: existsSync(archive) ? [`-XX:SharedArchiveFile=${archive}`] : [], exited: () => undefined };
+}
+
 interface ClassDataSharing {
   args: string[];
   /** After the JVM ended: publish a newly dumped archive for the next runs if it exited cleanly, else drop it. */
@@ -146,9 +160,8 @@ interface ClassDataSharing {
  * concurrent runs never map a half-written archive; a stale or foreign archive is ignored by the
  * JVM (-Xshare:auto).
  */
-function classDataSharing(install: ReferenceKafkaInstall, kind: string, classpath = install.classpath): ClassDataSharing {
-  const tag = createHash('sha256').update(`${javaIdentity()}\n${classpath}`).digest('hex').slice(0, 12);
-  const archive = join(install.cacheDir, `${kind}-${tag}.jsa`);
+function classDataSharing(install: ReferenceKafkaInstall, kind: 'broker' | 'tool'): ClassDataSharing {
+  const archive = archivePath(install, kind);
   if (existsSync(archive)) return { args: [`-XX:SharedArchiveFile=${archive}`], exited: () => undefined };
   const dump = `${archive}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   return {
@@ -199,8 +212,7 @@ export async function runJavaMain(mainClass: string, args: string[], opts: JavaM
 
 async function runTool(install: ReferenceKafkaInstall, mainClass: string, args: string[], input: string, timeoutMs: number, extraClasspath: string[] = [], heap = '256m'): Promise<RunResult> {
   const classpath = [install.classpath, ...extraClasspath].join(delimiter);
-  // The archive is keyed by the classpath: programs beyond Kafka's own tools get their own.
-  const cds = classDataSharing(install, 'tool', classpath);
+  const cds = extraClasspath.length === 0 ? classDataSharing(install, 'tool') : extendedClassDataSharing(install);
   let clean = false;
   try {
     const result = await runJava([...jvmArgs(heap, TOOL_JVM, classpath, cds), mainClass, ...args], mainClass, input, timeoutMs);

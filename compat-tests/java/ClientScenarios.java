@@ -24,6 +24,7 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -269,6 +270,7 @@ public final class ClientScenarios {
           r.put("received", got.size());
           r.put("distinctValues", distinctValues(got).size());
           r.put("assignment", partitionsOf(consumer.assignment()));
+          r.put("describedWhileActive", describeActiveGroup(admin, group));
           consumer.commitSync(Duration.ofSeconds(WAIT_SECONDS));
           r.put("committed", offsetsOf(consumer.committed(new HashSet<>(partitions), Duration.ofSeconds(WAIT_SECONDS))));
         }
@@ -298,6 +300,28 @@ public final class ClientScenarios {
         return r;
       });
     }
+  }
+
+  /** The group as Admin describes it while one member consumes: ConsumerGroupDescribe for the consumer protocol, DescribeGroups for classic. */
+  static Map<String, Object> describeActiveGroup(Admin admin, String group) throws Exception {
+    ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get(WAIT_SECONDS, TimeUnit.SECONDS);
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("state", String.valueOf(d.groupState()));
+    r.put("type", String.valueOf(d.type()));
+    r.put("partitionAssignor", d.partitionAssignor());
+    r.put("coordinator", d.coordinator() == null ? null : d.coordinator().id());
+    r.put("hasGroupEpoch", d.groupEpoch().isPresent());
+    List<Object> members = new ArrayList<>();
+    for (MemberDescription m : d.members()) {
+      Map<String, Object> member = new LinkedHashMap<>();
+      member.put("hasMemberId", !m.consumerId().isEmpty());
+      member.put("clientIdPrefix", m.clientId().replaceAll("-\\d+$", ""));
+      member.put("assignment", partitionsOf(m.assignment().topicPartitions()));
+      member.put("hasMemberEpoch", m.memberEpoch().isPresent());
+      members.add(member);
+    }
+    r.put("members", members);
+    return r;
   }
 
   static Object produceKeyed(String topic, int from, int count) throws Exception {
@@ -402,6 +426,9 @@ public final class ClientScenarios {
         r.put("forTimestamp6000", listOffset(admin, a0, OffsetSpec.forTimestamp(BASE_TIMESTAMP + 6000)));
         r.put("forTimestamp6500", listOffset(admin, a0, OffsetSpec.forTimestamp(BASE_TIMESTAMP + 6500)));
         r.put("forTimestampLater", listOffset(admin, a0, OffsetSpec.forTimestamp(BASE_TIMESTAMP + 60_000)));
+        // KIP-1005 (ListOffsets v9): without tiered storage the local log is the whole log.
+        r.put("earliestLocal", listOffset(admin, a0, OffsetSpec.earliestLocal()));
+        r.put("latestTiered", listOffset(admin, a0, OffsetSpec.latestTiered()));
         return r;
       });
       TopicPartition a1 = new TopicPartition(a, 1);

@@ -78,7 +78,20 @@ for (const protocol of ['classic', 'consumer'] as const) {
     check(t, `consumer-${protocol}`, {
       createTopic: 'ok',
       produce: 30,
-      firstMember: { received: 30, distinctValues: 30, assignment: [0, 1, 2] },
+      firstMember: {
+        received: 30,
+        distinctValues: 30,
+        assignment: [0, 1, 2],
+        describedWhileActive: {
+          state: 'Stable',
+          type: protocol === 'classic' ? 'Classic' : 'Consumer',
+          // The client's default assignor for classic groups; the broker's for KIP-848 groups.
+          partitionAssignor: protocol === 'classic' ? 'range' : 'uniform',
+          coordinator: 1,
+          hasGroupEpoch: protocol === 'consumer',
+          members: [{ hasMemberId: true, clientIdPrefix: `consumer-${topic}`, assignment: [0, 1, 2], hasMemberEpoch: protocol === 'consumer' }],
+        },
+      },
       produceMore: 6,
       secondMember: { resumedValues: ['value-30', 'value-31', 'value-32', 'value-33', 'value-34', 'value-35'] },
       describeConsumerGroup: { groupId: topic, type: protocol === 'classic' ? 'Classic' : 'Consumer', state: 'Empty', members: 0 },
@@ -116,7 +129,7 @@ t.test('Admin: topics, configs, partitions, records, offsets, consumer groups, c
     produce: 'ok',
     deleteRecords: 4,
     deleteRecordsBeyondEnd: 'OffsetOutOfRangeException',
-    listOffsets: { earliest: 4, latest: 10, maxTimestamp: 9, forTimestamp6000: 6, forTimestamp6500: 7, forTimestampLater: -1 },
+    listOffsets: { earliest: 4, latest: 10, maxTimestamp: 9, forTimestamp6000: 6, forTimestamp6500: 7, forTimestampLater: -1, earliestLocal: 4 },
     alterConsumerGroupOffsets: 'ok',
     listConsumerGroupOffsets: { 'java-admin-a-0': 7, 'java-admin-a-1': 0 },
     listConsumerGroups: { listed: true, state: 'Empty' },

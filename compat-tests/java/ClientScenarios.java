@@ -42,6 +42,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicCollection;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
@@ -77,6 +78,7 @@ public final class ClientScenarios {
           case "consumer-consumer" -> consumerGroup(result, "consumer");
           case "admin" -> admin(result);
           case "consumer-positioning" -> positioning(result);
+          case "edge-cases" -> edgeCases(result);
           default -> result.put("error", "unknown scenario " + name);
         }
       } catch (Throwable e) {
@@ -290,6 +292,7 @@ public final class ClientScenarios {
         return r;
       });
       step(result, "listConsumerGroupOffsets", () -> offsetsOf(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(WAIT_SECONDS, TimeUnit.SECONDS)));
+      step(result, "twoMembers", () -> twoMembers(topic, groupProps));
       step(result, "describeConsumerGroup", () -> {
         ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get(WAIT_SECONDS, TimeUnit.SECONDS);
         Map<String, Object> r = new LinkedHashMap<>();
@@ -321,6 +324,43 @@ public final class ClientScenarios {
       members.add(member);
     }
     r.put("members", members);
+    return r;
+  }
+
+  /**
+   * Two members share the three partitions (a rebalance on join), then the one left takes them
+   * all (a rebalance on leave). Both are polled from this thread in turn, as each needs.
+   */
+  static Object twoMembers(String topic, Map<String, String> groupProps) throws Exception {
+    Map<String, Object> r = new LinkedHashMap<>();
+    KafkaConsumer<byte[], byte[]> first = consumer(groupProps);
+    try (KafkaConsumer<byte[], byte[]> second = consumer(groupProps)) {
+      first.subscribe(List.of(topic));
+      second.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 45_000;
+      while (System.currentTimeMillis() < deadline) {
+        first.poll(Duration.ofMillis(100));
+        second.poll(Duration.ofMillis(100));
+        Set<TopicPartition> a = first.assignment();
+        Set<TopicPartition> b = second.assignment();
+        Set<TopicPartition> union = new HashSet<>(a);
+        union.addAll(b);
+        if (!a.isEmpty() && !b.isEmpty() && union.size() == 3 && a.size() + b.size() == 3) break;
+      }
+      List<Integer> sizes = new ArrayList<>(List.of(first.assignment().size(), second.assignment().size()));
+      sizes.sort(null);
+      Set<TopicPartition> union = new HashSet<>(first.assignment());
+      union.addAll(second.assignment());
+      r.put("sharedSizes", sizes);
+      r.put("sharedUnion", partitionsOf(union));
+      first.close(Duration.ofSeconds(WAIT_SECONDS));
+      first = null;
+      deadline = System.currentTimeMillis() + 45_000;
+      while (System.currentTimeMillis() < deadline && second.assignment().size() != 3) second.poll(Duration.ofMillis(100));
+      r.put("afterLeave", partitionsOf(second.assignment()));
+    } finally {
+      if (first != null) first.close(Duration.ofSeconds(WAIT_SECONDS));
+    }
     return r;
   }
 
@@ -572,6 +612,75 @@ public final class ClientScenarios {
         List<Long> offsets = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : got) offsets.add(r.offset());
         return Map.of("paused", partitionsOf(consumer.paused()), "offsets", offsets, "position", consumer.position(tp));
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Errors a client meets: oversized batches, active groups, offsets out of range, no commit,
+  // topics by id, topic auto-creation.
+
+  static void edgeCases(Map<String, Object> result) throws Exception {
+    String topic = "java-edge";
+    String group = "java-edge-group";
+    TopicPartition tp = new TopicPartition(topic, 0);
+    try (Admin admin = admin()) {
+      step(result, "createTopic", () -> {
+        createTopic(admin, topic, 1, Map.of("max.message.bytes", "2000"));
+        return "ok";
+      });
+      step(result, "recordTooLarge", () -> {
+        try (KafkaProducer<byte[], byte[]> producer = producer("none")) {
+          return exceptionName(() -> producer.send(new ProducerRecord<>(topic, 0, null, new byte[3000])).get(WAIT_SECONDS, TimeUnit.SECONDS));
+        }
+      });
+      step(result, "produce", () -> produceTimed(topic, 0, 5));
+      step(result, "describeById", () -> {
+        org.apache.kafka.common.Uuid id = admin.describeTopics(List.of(topic)).allTopicNames().get(WAIT_SECONDS, TimeUnit.SECONDS).get(topic).topicId();
+        TopicDescription d = admin.describeTopics(TopicCollection.ofTopicIds(List.of(id))).allTopicIds().get(WAIT_SECONDS, TimeUnit.SECONDS).get(id);
+        return Map.of("name", d.name(), "partitions", d.partitions().size(), "sameId", id.equals(d.topicId()));
+      });
+      step(result, "describeUnknownId", () -> exceptionName(() -> admin.describeTopics(TopicCollection.ofTopicIds(List.of(org.apache.kafka.common.Uuid.randomUuid()))).allTopicIds().get(WAIT_SECONDS, TimeUnit.SECONDS)));
+      step(result, "activeGroup", () -> {
+        Map<String, Object> r = new LinkedHashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG, group))) {
+          consumer.subscribe(List.of(topic));
+          r.put("received", pollFor(consumer, 5, 45_000).size());
+          consumer.commitSync(Duration.ofSeconds(WAIT_SECONDS));
+          r.put("deleteGroup", exceptionName(() -> admin.deleteConsumerGroups(List.of(group)).all().get(WAIT_SECONDS, TimeUnit.SECONDS)));
+          r.put("alterOffsets", exceptionName(() -> admin.alterConsumerGroupOffsets(group, Map.of(tp, new OffsetAndMetadata(1))).all().get(WAIT_SECONDS, TimeUnit.SECONDS)));
+          r.put("deleteOffsets", exceptionName(() -> admin.deleteConsumerGroupOffsets(group, Set.of(tp)).all().get(WAIT_SECONDS, TimeUnit.SECONDS)));
+        }
+        return r;
+      });
+      step(result, "fetchOutOfRange", () -> {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"))) {
+          consumer.assign(List.of(tp));
+          consumer.seek(tp, 100);
+          return exceptionName(() -> {
+            long until = System.currentTimeMillis() + 15_000;
+            while (System.currentTimeMillis() < until) consumer.poll(Duration.ofMillis(200));
+            return null;
+          });
+        }
+      });
+      step(result, "noCommittedOffset", () -> {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG, group + "-new", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"))) {
+          consumer.subscribe(List.of(topic));
+          return exceptionName(() -> {
+            long until = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < until) consumer.poll(Duration.ofMillis(200));
+            return null;
+          });
+        }
+      });
+      step(result, "autoCreate", () -> {
+        Properties p = common();
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "20000");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+          RecordMetadata m = producer.send(new ProducerRecord<>("java-edge-auto", bytes("v"))).get(WAIT_SECONDS, TimeUnit.SECONDS);
+          return Map.of("partition", m.partition(), "offset", m.offset(), "partitions", describeTopics(admin, List.of("java-edge-auto")).size());
+        }
       });
     }
   }

@@ -2,8 +2,8 @@
  * The Java client (kafka-clients 4.x, resolved from Maven with the reference Kafka) against Samsa
  * and against a real Kafka, with the same assertions: compat-tests/java/ClientScenarios.java runs
  * each scenario (the idempotent producer with every codec; consumer groups with the classic and
- * the consumer protocol; Admin; offsetsForTimes, seek, pause and resume) and prints what the
- * client saw, step by step. Every step must give what Kafka gives; where the answer is fixed by
+ * the consumer protocol; Admin; offsetsForTimes, seek, pause and resume; the errors clients meet)
+ * and prints what the client saw, step by step. Every step must give what Kafka gives; where the answer is fixed by
  * the scenario (offsets, counts, exception classes), both brokers are also held to it. Skipped,
  * with the reason, where Java, javac or Maven are not available.
  */
@@ -15,7 +15,7 @@ import { SamsaProcess } from '../harness/samsa-process.js';
 // The first run resolves Kafka's jars with mvn (normally `make test` does it before the tests).
 t.setTimeout(20 * 60_000);
 
-const SCENARIOS = ['producer-codecs', 'consumer-classic', 'consumer-consumer', 'admin', 'consumer-positioning'] as const;
+const SCENARIOS = ['producer-codecs', 'consumer-classic', 'consumer-consumer', 'admin', 'consumer-positioning', 'edge-cases'] as const;
 
 /**
  * Steps where Samsa is known to answer differently from Kafka (compat-tests/FINDINGS.md), by
@@ -93,6 +93,7 @@ for (const protocol of ['classic', 'consumer'] as const) {
         },
       },
       produceMore: 6,
+      twoMembers: { sharedSizes: [1, 2], sharedUnion: [0, 1, 2], afterLeave: [0, 1, 2] },
       secondMember: { resumedValues: ['value-30', 'value-31', 'value-32', 'value-33', 'value-34', 'value-35'] },
       describeConsumerGroup: { groupId: topic, type: protocol === 'classic' ? 'Classic' : 'Consumer', state: 'Empty', members: 0 },
     });
@@ -158,5 +159,19 @@ t.test('KafkaConsumer: offsetsForTimes, seek, pause and resume', skip, async (t)
     seekBack: { first: 3, value: 'v3' },
     pause: { paused: [0], recordsWhilePaused: 0 },
     resume: { paused: [], offsets: [20, 21, 22, 23, 24], position: 25 },
+  });
+});
+
+t.test('errors a client meets: oversized batches, active groups, offsets out of range, unknown ids, auto-creation', skip, async (t) => {
+  check(t, 'edge-cases', {
+    createTopic: 'ok',
+    recordTooLarge: 'RecordTooLargeException',
+    produce: 5,
+    describeById: { name: 'java-edge', partitions: 1, sameId: true },
+    describeUnknownId: 'UnknownTopicIdException',
+    activeGroup: { received: 5, deleteGroup: 'GroupNotEmptyException', alterOffsets: 'UnknownMemberIdException', deleteOffsets: 'GroupSubscribedToTopicException' },
+    fetchOutOfRange: 'OffsetOutOfRangeException',
+    noCommittedOffset: 'NoOffsetForPartitionException',
+    autoCreate: { partition: 0, offset: 0, partitions: 1 },
   });
 });

@@ -3,9 +3,9 @@
  * and against a real Kafka, with the same assertions: compat-tests/java/ClientScenarios.java runs
  * each scenario (the idempotent producer with every codec; consumer groups with the classic and
  * the consumer protocol; Admin; offsetsForTimes, seek, pause and resume; the errors clients meet)
- * and prints what the client saw, step by step. Every step must give what Kafka gives; where the answer is fixed by
- * the scenario (offsets, counts, exception classes), both brokers are also held to it. Skipped,
- * with the reason, where Java, javac or Maven are not available.
+ * and prints what the client saw, step by step. Every step must give what Kafka gives; where the
+ * answer is fixed by the scenario (offsets, counts, exception classes), both brokers are also held
+ * to it. Skipped, with the reason, where Java, javac or Maven are not available.
  */
 import t, { type Test } from 'tap';
 import { javaProgramsUnavailable, runClientScenarios, type ScenarioRun } from '../harness/java-programs.js';

@@ -23,6 +23,17 @@ const SCENARIOS = ['producer-codecs', 'consumer-classic', 'consumer-consumer', '
  */
 const KNOWN_SAMSA_DIFFERENCES: Record<string, string> = {};
 
+/** Both brokers, started at once; each is stopped when the file ends, even if the other failed to start. */
+async function startBrokers(): Promise<[ReferenceKafka, SamsaProcess]> {
+  // The reference broker's settings include group.initial.rebalance.delay.ms=0; Samsa gets the same.
+  const [reference, samsa] = await Promise.allSettled([ReferenceKafka.start(), SamsaProcess.start({ overrides: { 'group.initial.rebalance.delay.ms': '0' } })]);
+  if (reference.status === 'fulfilled') t.teardown(() => reference.value.close());
+  if (samsa.status === 'fulfilled') t.teardown(() => samsa.value.close());
+  if (reference.status === 'rejected') throw reference.reason;
+  if (samsa.status === 'rejected') throw samsa.reason;
+  return [reference.value, samsa.value];
+}
+
 const unavailable = (await ReferenceKafka.unavailable()) ?? (await javaProgramsUnavailable());
 if (unavailable !== null) t.comment(unavailable);
 
@@ -30,9 +41,7 @@ const runs = new Map<'kafka' | 'samsa', ScenarioRun>();
 if (unavailable === null) {
   // One broker of each kind for the whole file; both scenario runs at once (most of their time is
   // spent waiting on the brokers).
-  const [reference, samsa] = await Promise.all([ReferenceKafka.start(), SamsaProcess.start({ overrides: { 'group.initial.rebalance.delay.ms': '0' } })]);
-  t.teardown(() => reference.close());
-  t.teardown(() => samsa.close());
+  const [reference, samsa] = await startBrokers();
   t.comment(`reference Kafka ${reference.version} on ${reference.bootstrap} (${reference.startMs} ms to start), samsa on ${samsa.bootstrap}`);
   const [kafkaRun, samsaRun] = await Promise.all([runClientScenarios(reference.bootstrap, [...SCENARIOS]), runClientScenarios(samsa.bootstrap, [...SCENARIOS])]);
   runs.set('kafka', kafkaRun);

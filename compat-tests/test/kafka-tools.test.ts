@@ -115,6 +115,17 @@ function steps(bootstrap: string, deleteRecordsJson: string): Step[] {
   ];
 }
 
+/** Both brokers, started at once; each is stopped when the file ends, even if the other failed to start. */
+async function startBrokers(): Promise<[ReferenceKafka, SamsaProcess]> {
+  // The reference broker's settings include group.initial.rebalance.delay.ms=0; Samsa gets the same.
+  const [reference, samsa] = await Promise.allSettled([ReferenceKafka.start(), SamsaProcess.start({ overrides: { 'group.initial.rebalance.delay.ms': '0' } })]);
+  if (reference.status === 'fulfilled') t.teardown(() => reference.value.close());
+  if (samsa.status === 'fulfilled') t.teardown(() => samsa.value.close());
+  if (reference.status === 'rejected') throw reference.reason;
+  if (samsa.status === 'rejected') throw samsa.reason;
+  return [reference.value, samsa.value];
+}
+
 const unavailable = (await ReferenceKafka.unavailable()) ?? (await javaProgramsUnavailable());
 if (unavailable !== null) t.comment(unavailable);
 
@@ -126,9 +137,7 @@ if (unavailable === null) {
   writeFileSync(deleteRecordsJson, JSON.stringify({ partitions: [{ topic: CONSOLE, partition: 0, offset: 2 }], version: 1 }));
 
   // One broker of each kind for the whole file, and each broker's tools in one JVM, both at once.
-  const [reference, samsa] = await Promise.all([ReferenceKafka.start(), SamsaProcess.start({ overrides: { 'group.initial.rebalance.delay.ms': '0' } })]);
-  t.teardown(() => reference.close());
-  t.teardown(() => samsa.close());
+  const [reference, samsa] = await startBrokers();
   t.comment(`reference Kafka ${reference.version} on ${reference.bootstrap} (${reference.startMs} ms to start), samsa on ${samsa.bootstrap}`);
   const [kafkaSteps, samsaSteps] = [steps(reference.bootstrap, deleteRecordsJson), steps(samsa.bootstrap, deleteRecordsJson)];
   const [kafkaResults, samsaResults] = await Promise.all([runKafkaTools(kafkaSteps), runKafkaTools(samsaSteps)]);

@@ -135,6 +135,14 @@ export class QuorumController {
     return this.current;
   }
 
+  /**
+   * The metadata quorum as DescribeQuorum reports it: this node is the only voter and the leader,
+   * and every record is committed once appended, so the high watermark is the log end offset.
+   */
+  quorumState(): { leaderId: number; leaderEpoch: number; highWatermark: number } {
+    return { leaderId: this.opts.nodeId, leaderEpoch: CONTROLLER_EPOCH, highWatermark: this.log.endOffset };
+  }
+
   /** Calls `fn` after every change; returns the unsubscribe function. */
   onImage(fn: ImageListener): () => void {
     this.listeners.add(fn);

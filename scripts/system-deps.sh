@@ -10,6 +10,8 @@ dpkg -s liblz4-dev >/dev/null 2>&1 || need+=(liblz4-dev)
 # Java and Maven run the reference Kafka broker (compat-tests/reference-kafka).
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
+# javac builds the compat tests' Java client programs (compat-tests/java).
+command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "samsa: missing Debian packages: ${need[*]}" >&2

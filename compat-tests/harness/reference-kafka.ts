@@ -40,6 +40,9 @@ export const KafkaTool = {
   brokerApiVersions: 'org.apache.kafka.tools.BrokerApiVersionsCommand',
   acls: 'org.apache.kafka.tools.AclCommand',
   storage: 'kafka.tools.StorageTool',
+  logDirs: 'org.apache.kafka.tools.LogDirsCommand',
+  producerPerformance: 'org.apache.kafka.tools.ProducerPerformance',
+  consumerPerformance: 'org.apache.kafka.tools.ConsumerPerformance',
 } as const;
 
 export interface ReferenceKafkaInstall {
@@ -130,6 +133,20 @@ function javaIdentity(): string {
   return 'unknown';
 }
 
+function archivePath(install: ReferenceKafkaInstall, kind: 'broker' | 'tool'): string {
+  const tag = createHash('sha256').update(`${javaIdentity()}\n${install.classpath}`).digest('hex').slice(0, 12);
+  return join(install.cacheDir, `${kind}-${tag}.jsa`);
+}
+
+/**
+ * For a classpath that extends the reference one: the tools' archive if there is one (an archive
+ * serves any classpath its own is a prefix of), and no dump, so no archive per program version.
+ */
+function extendedClassDataSharing(install: ReferenceKafkaInstall): ClassDataSharing {
+  const archive = archivePath(install, 'tool');
+  return { args: existsSync(archive) ? [`-XX:SharedArchiveFile=${archive}`] : [], exited: () => undefined };
+}
+
 interface ClassDataSharing {
   args: string[];
   /** After the JVM ended: publish a newly dumped archive for the next runs if it exited cleanly, else drop it. */
@@ -144,8 +161,7 @@ interface ClassDataSharing {
  * JVM (-Xshare:auto).
  */
 function classDataSharing(install: ReferenceKafkaInstall, kind: 'broker' | 'tool'): ClassDataSharing {
-  const tag = createHash('sha256').update(`${javaIdentity()}\n${install.classpath}`).digest('hex').slice(0, 12);
-  const archive = join(install.cacheDir, `${kind}-${tag}.jsa`);
+  const archive = archivePath(install, kind);
   if (existsSync(archive)) return { args: [`-XX:SharedArchiveFile=${archive}`], exited: () => undefined };
   const dump = `${archive}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   return {
@@ -177,11 +193,29 @@ export async function runKafkaTool(mainClass: string, args: string[], opts: Kafk
   return runTool(install, mainClass, args, opts.input ?? '', opts.timeoutMs ?? 120_000);
 }
 
-async function runTool(install: ReferenceKafkaInstall, mainClass: string, args: string[], input: string, timeoutMs: number): Promise<RunResult> {
-  const cds = classDataSharing(install, 'tool');
+export interface JavaMainOptions extends KafkaToolOptions {
+  /** Jars appended to the reference classpath (after it, so the classpath's class-data sharing prefix holds). */
+  extraClasspath?: string[];
+  /** Max heap (-Xmx), default 256m. */
+  heap?: string;
+}
+
+/**
+ * Runs any main class on the reference classpath plus `extraClasspath` (e.g. the compat tests' own
+ * Java programs, compat-tests/harness/java-programs.ts) as a short-lived JVM like the tools.
+ * Rejects with the one-line reason when the reference is unavailable.
+ */
+export async function runJavaMain(mainClass: string, args: string[], opts: JavaMainOptions = {}): Promise<RunResult> {
+  const install = await requireInstall();
+  return runTool(install, mainClass, args, opts.input ?? '', opts.timeoutMs ?? 120_000, opts.extraClasspath ?? [], opts.heap ?? '256m');
+}
+
+async function runTool(install: ReferenceKafkaInstall, mainClass: string, args: string[], input: string, timeoutMs: number, extraClasspath: string[] = [], heap = '256m'): Promise<RunResult> {
+  const classpath = [install.classpath, ...extraClasspath].join(delimiter);
+  const cds = extraClasspath.length === 0 ? classDataSharing(install, 'tool') : extendedClassDataSharing(install);
   let clean = false;
   try {
-    const result = await runJava([...jvmArgs('256m', TOOL_JVM, install.classpath, cds), mainClass, ...args], mainClass, input, timeoutMs);
+    const result = await runJava([...jvmArgs(heap, TOOL_JVM, classpath, cds), mainClass, ...args], mainClass, input, timeoutMs);
     clean = result.signal === null;
     return result;
   } finally {

@@ -25,6 +25,7 @@ import {
   defaultDescribeClusterRequest,
   defaultDescribeConfigsRequest,
   defaultDescribeLogDirsRequest,
+  defaultDescribeQuorumRequest,
   defaultDescribeTopicPartitionsRequest,
   defaultIncrementalAlterConfigsRequest,
   defaultListOffsetsRequest,
@@ -35,6 +36,7 @@ import {
   describeClusterApi,
   describeConfigsApi,
   describeLogDirsApi,
+  describeQuorumApi,
   describeTopicPartitionsApi,
   incrementalAlterConfigsApi,
   listOffsetsApi,
@@ -450,11 +452,40 @@ t.test('DescribeCluster, DescribeLogDirs, DescribeTopicPartitions', async (t) =>
   t.same(seen, [0, 1, 2, 3, 4], 'following the cursor returns the rest');
 });
 
+t.test('DescribeQuorum: this node leads a quorum of one (what kafka-metadata-quorum shows)', async (t) => {
+  const ask = (version: number, topicName: string, partitionIndex: number) =>
+    conn.request(describeQuorumApi, version, { ...defaultDescribeQuorumRequest(), topics: [{ topicName, partitions: [{ partitionIndex }] }] });
+  const before = Date.now();
+  const res = await ask(2, '__cluster_metadata', 0);
+  t.equal(res.errorCode, ErrorCode.NONE);
+  const p = res.topics[0]?.partitions[0];
+  t.equal(res.topics[0]?.topicName, '__cluster_metadata');
+  t.equal(p?.errorCode, ErrorCode.NONE);
+  t.equal(p?.leaderId, 1, 'node 1 leads');
+  t.ok(p !== undefined && p.leaderEpoch >= 0, 'a leader epoch');
+  t.ok(p !== undefined && p.highWatermark > 0n, 'the metadata log has records: a positive high watermark');
+  t.same(p?.currentVoters.map((v) => [v.replicaId, v.logEndOffset]), [[1, p?.highWatermark]], 'the one voter is the leader, caught up to the high watermark');
+  t.ok(p !== undefined && p.currentVoters[0]!.lastCaughtUpTimestamp >= BigInt(before), 'the leader is caught up now');
+  t.same(p?.observers, [], 'no observers');
+  t.same(res.nodes.map((n) => [n.nodeId, n.listeners.map((l) => l.port)]), [[1, [samsa.port]]], 'v2 names the voter with its endpoint');
+
+  // More metadata records move the high watermark.
+  await createTopic('dq');
+  const after = (await ask(0, '__cluster_metadata', 0)).topics[0]?.partitions[0];
+  t.ok(after !== undefined && p !== undefined && after.highWatermark > p.highWatermark, 'creating a topic moves the high watermark');
+
+  // Kafka answers only for its metadata partition (RaftUtil.hasValidTopicPartition).
+  for (const [topic, partition] of [['other', 0], ['__cluster_metadata', 1]] as const) {
+    const wrong = await ask(2, topic, partition);
+    t.equal(wrong.topics[0]?.partitions[0]?.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${partition}: UNKNOWN_TOPIC_OR_PARTITION`);
+  }
+});
+
 t.test('ApiVersions v3 lists every handled API', async (t) => {
   const res = await conn.request(apiVersionsApi, 3, { ...defaultApiVersionsRequest(), clientSoftwareName: 'samsa-compat', clientSoftwareVersion: '1.0' });
   t.equal(res.errorCode, ErrorCode.NONE);
   const byKey = new Map(res.apiKeys.map((k) => [k.apiKey, k]));
-  const expected = [0, 1, 2, 3, 10, 18, 19, 20, 21, 22, 23, 32, 33, 35, 37, 44, 60, 75];
+  const expected = [0, 1, 2, 3, 10, 18, 19, 20, 21, 22, 23, 32, 33, 35, 37, 44, 55, 60, 75];
   for (const key of expected) t.ok(byKey.has(key), `API ${key} is advertised`);
   for (const k of res.apiKeys) {
     t.ok(k.minVersion >= 0 && k.minVersion <= k.maxVersion, `API ${k.apiKey}: ${k.minVersion}..${k.maxVersion}`);

@@ -63,11 +63,11 @@ export class BrokerRequestDispatcher implements RequestDispatcher {
     }
     if (result instanceof Promise) {
       return result.then(
-        (resp: unknown) => this.respond(handler, ctx, resp),
+        (resp: unknown) => this.respondOrFail(handler, request, ctx, resp),
         (e: unknown) => this.failed(handler, request, ctx, e),
       );
     }
-    return this.respond(handler, ctx, result);
+    return this.respondOrFail(handler, request, ctx, result);
   }
 
   /**
@@ -96,6 +96,20 @@ export class BrokerRequestDispatcher implements RequestDispatcher {
     const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
     this.broker.logger.error(`${handler.api.name} v${ctx.apiVersion} from ${ctx.connection.remoteAddress} failed: ${msg}`);
     return this.respond(handler, ctx, handler.errorResponse(request, ErrorCode.UNKNOWN_SERVER_ERROR, ctx));
+  }
+
+  /**
+   * A handler's answer that cannot be encoded in the request's version (a bug: a field set that the
+   * version lacks) is logged and replaced by the handler's error answer, so the client gets
+   * UNKNOWN_SERVER_ERROR rather than a closed connection it would retry blindly.
+   */
+  private respondOrFail(handler: Handler<unknown, unknown>, request: unknown, ctx: DispatchContext, response: unknown): DispatchResult {
+    try {
+      return this.respond(handler, ctx, response);
+    } catch (e) {
+      if (!(e instanceof ProtocolError) && !(e instanceof RangeError)) throw e;
+      return this.failed(handler, request, ctx, e);
+    }
   }
 
   private respond(handler: Handler<unknown, unknown>, ctx: DispatchContext, response: unknown): DispatchResult {

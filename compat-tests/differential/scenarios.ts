@@ -128,6 +128,7 @@ const produceEveryCodec: Scenario = async (d) => {
     await d.exchange(`produce ${name}`, produceApi, 9, produceRequest('diff-codecs', 0, batch({ compression, records: records(4, first, 40) })));
     first += 4;
   }
+  await d.exchange('produce zstd with v6 (zstd needs v7)', produceApi, 6, produceRequest('diff-codecs', 0, batch({ compression: CompressionType.Zstd, records: records(1, first) })));
   await d.exchange('produce acks=1 v3', produceApi, 3, produceRequest('diff-codecs', 0, batch({ records: records(1, first) }), 1));
   await d.exchange('fetch every codec v11', fetchApi, 11, (s) => fetchRequest(s, 11, [{ topic: 'diff-codecs', partition: 0, offset: 0 }]));
   await d.exchange('fetch every codec v4', fetchApi, 4, (s) => fetchRequest(s, 4, [{ topic: 'diff-codecs', partition: 0, offset: 0 }]));
@@ -345,6 +346,17 @@ const consumerGroup: Scenario = async (d) => {
   await d.exchange('join with a session timeout below the minimum', joinGroupApi, 9, { ...joinRequest('', 'diff-group-short'), sessionTimeoutMs: 10 });
 };
 
+/** Waits (uncompared) until the side describes the topic config with the value: Kafka applies changes asynchronously. */
+async function settleConfig(side: Side, topic: string, key: string, value: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const r = await side.conn.request(describeConfigsApi, 4, { resources: [{ resourceType: 2, resourceName: topic, configurationKeys: [key] }], includeSynonyms: false, includeDocumentation: false });
+    if (r.results[0]?.configs[0]?.value === value) return;
+    if (Date.now() > deadline) throw new Error(`${side.name}: ${topic} ${key} is not ${value} after 20 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const adminErrors: Scenario = async (d) => {
   await createTopic(d, 'create', 'diff-admin', 2);
   await d.exchange('delete a missing topic', deleteTopicsApi, 6, { topics: [{ name: 'diff-admin-missing', topicId: ZERO_UUID }], topicNames: [], timeoutMs: 10_000 });
@@ -363,8 +375,10 @@ const adminErrors: Scenario = async (d) => {
   await d.exchange('incremental alter, append to a non-list', incrementalAlterConfigsApi, 1, { resources: [{ resourceType: 2, resourceName: 'diff-admin', configs: [{ name: 'retention.ms', configOperation: 2, value: '1' }] }], validateOnly: false });
   await d.exchange('incremental alter, unknown operation', incrementalAlterConfigsApi, 1, { resources: [{ resourceType: 2, resourceName: 'diff-admin', configs: [{ name: 'retention.ms', configOperation: 9, value: '1' }] }], validateOnly: false });
   await d.exchange('incremental alter, set then describe', incrementalAlterConfigsApi, 1, { resources: [{ resourceType: 2, resourceName: 'diff-admin', configs: [{ name: 'retention.ms', configOperation: 0, value: '7200000' }, { name: 'cleanup.policy', configOperation: 2, value: 'compact' }] }], validateOnly: false });
+  await d.each((s) => settleConfig(s, 'diff-admin', 'retention.ms', '7200000'));
   await d.exchange('describe after set', describeConfigsApi, 4, { resources: [{ resourceType: 2, resourceName: 'diff-admin', configurationKeys: ['retention.ms', 'cleanup.policy'] }], includeSynonyms: true, includeDocumentation: false });
   await d.exchange('incremental alter, delete', incrementalAlterConfigsApi, 1, { resources: [{ resourceType: 2, resourceName: 'diff-admin', configs: [{ name: 'retention.ms', configOperation: 1, value: null }] }], validateOnly: false });
+  await d.each((s) => settleConfig(s, 'diff-admin', 'retention.ms', '604800000'));
   await d.exchange('describe after delete', describeConfigsApi, 4, { resources: [{ resourceType: 2, resourceName: 'diff-admin', configurationKeys: ['retention.ms', 'cleanup.policy'] }], includeSynonyms: true, includeDocumentation: false });
   await d.exchange('create partitions: fewer', createPartitionsApi, 3, { topics: [{ name: 'diff-admin', count: 1, assignments: null }], timeoutMs: 10_000, validateOnly: false });
   await d.exchange('create partitions: the same count', createPartitionsApi, 3, { topics: [{ name: 'diff-admin', count: 2, assignments: null }], timeoutMs: 10_000, validateOnly: false });

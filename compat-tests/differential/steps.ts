@@ -23,8 +23,12 @@ import {
 import { buildBatch, type BuildBatchOptions } from '../../protocol/records/index.js';
 
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
-/** Record timestamps are fixed, so ListOffsets by time and fetched batches compare exactly. */
-export const T0 = 1_700_000_000_000;
+/**
+ * Record timestamps are fixed for the run, so ListOffsets by time and fetched batches compare
+ * exactly; a minute in the past, so neither broker's retention (7 days) nor the limit on
+ * timestamps in the future (Kafka 4: one hour) applies to them.
+ */
+export const T0 = Math.floor(Date.now() / 1000) * 1000 - 60_000;
 
 export function createTopicRequest(name: string, numPartitions: number, configs: Record<string, string> = {}, extra: Partial<CreateTopicsRequest> = {}): CreateTopicsRequest {
   return {

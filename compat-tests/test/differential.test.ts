@@ -5,11 +5,13 @@
  * compat-tests/differential/allowed-differences.ts; the output lists the entries used. Skipped,
  * with the reason, where the reference cannot run.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { describeFailures, Differential, NORMALISATIONS, type Exchange, type Side } from '../harness/differential.js';
 import { RawConnection } from '../harness/raw-client.js';
 import { ReferenceKafka } from '../harness/reference-kafka.js';
-import { SamsaProcess } from '../harness/samsa-process.js';
+import { repoRoot, SamsaProcess } from '../harness/samsa-process.js';
 import { ALLOWED_DIFFERENCES, VERSION_RANGE_DIFFERENCES } from '../differential/allowed-differences.js';
 import { rawSample } from '../differential/raw-samples.js';
 import { SCENARIOS, prepareRawSweep } from '../differential/scenarios.js';
@@ -129,6 +131,17 @@ for (const [name, scenario] of Object.entries(SCENARIOS)) {
     }
   });
 }
+
+t.test('every allow-list entry that names a finding has its section in FINDINGS.md', async (t) => {
+  const headings = new Set(
+    readFileSync(join(repoRoot, 'compat-tests', 'FINDINGS.md'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('## '))
+      .map((l) => l.slice(3).trim()),
+  );
+  const named = [...ALLOWED_DIFFERENCES, ...VERSION_RANGE_DIFFERENCES].flatMap((e) => (e.finding === undefined ? [] : [e.finding]));
+  t.same(named.filter((f) => !headings.has(f)), [], 'no finding without its section');
+});
 
 t.test('allow-list entries used', skip, async (t) => {
   const used = [...d!.used].sort((a, b) => b[1] - a[1]);

@@ -3,7 +3,7 @@ SPEC ?= ../shared/kafka-spec
 NODE_MODULES_STAMP := node_modules/.samsa-installed
 TEST_FILES ?= $(shell find dist -path '*/test/*' -name '*.test.js' -not -path '*/node_modules/*' 2>/dev/null | sort)
 
-.PHONY: all install system-deps reference-kafka build generate run test fuzz bench bench-protocol bench-storage clean
+.PHONY: all install system-deps reference-kafka build generate run test fuzz fuzz-diff bench bench-protocol bench-storage clean
 
 all: build
 
@@ -53,6 +53,12 @@ test: install build reference-kafka
 # it for under a minute. FUZZ_ARGS e.g. '--seed 123 --seconds 3600'; SAMSA_FUZZ_SEED works too.
 fuzz: build
 	node dist/compat-tests/fuzz/cli.js --seconds 600 $(FUZZ_ARGS)
+
+# Randomised differential run against the reference Kafka: seeded request sequences, each answer
+# compared with Samsa's (compat-tests/differential/fuzz.ts). Bounded by SAMSA_FUZZ_SECONDS (default
+# 300) after both brokers started; prints the seed of any difference; SAMSA_FUZZ_SEED=<n> replays it.
+fuzz-diff: build reference-kafka
+	node dist/compat-tests/differential/fuzz.js
 
 # The end-to-end suite against a fresh broker with node-rdkafka load (bench/suite.ts; writes
 # bench/results.md; BENCH_ARGS e.g. '--runs 2' or '--bootstrap host:port'), then the others.

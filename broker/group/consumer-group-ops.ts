@@ -38,8 +38,9 @@ export interface ConsumerGroupConfig {
   heartbeatIntervalMs: number;
 }
 
+/** Kafka's error answers carry the response defaults: no member id, epoch 0. */
 export function heartbeatError(errorCode: number, errorMessage: string | null = null): ConsumerGroupHeartbeatResponse {
-  return { throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
+  return { throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
 }
 
 function newMemberId(): string {
@@ -198,6 +199,9 @@ export class ConsumerGroupOps {
     if (classicGroupHasMembers) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group.`);
 
     let group = this.groups.get(req.groupId);
+    // Only a join (epoch 0) creates the group; anything else for an unknown group is
+    // GROUP_ID_NOT_FOUND (Kafka's GroupMetadataManager.consumerGroup).
+    if (group === undefined && req.memberEpoch !== 0) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${req.groupId} not found.`);
     // Leaving: -1 for good, -2 for a static member that will be back.
     if (req.memberEpoch < 0) {
       const m = group?.members.get(req.memberId);
@@ -361,8 +365,9 @@ export class ConsumerGroupOps {
 
   describe(groupId: string, topics: TopicResolver): ConsumerGroupDescribeResponseDescribedGroup {
     const group = this.groups.get(groupId);
+    // An unknown group: the error and otherwise the response defaults (empty state, epochs 0), as Kafka.
     if (group === undefined) {
-      return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId, groupState: 'Dead', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED };
+      return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED };
     }
     const describeAssignment = (a: TopicAssignment): ConsumerGroupDescribeResponseAssignment => ({
       topicPartitions: toTopicPartitions(a).map((tp) => ({ topicId: tp.topicId, topicName: topics.nameOf(tp.topicId) ?? '', partitions: tp.partitions })),

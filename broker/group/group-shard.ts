@@ -142,7 +142,8 @@ export class GroupShard {
       this.classicGroups.set(req.groupId, group);
     }
     if (group.state === 'Dead') return { records: [], response: joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE) };
-    if (!group.supportsProtocols(req.protocolType, req.protocols)) return { records: [], response: joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL) };
+    // Kafka's ClassicGroup echoes the member id in this refusal.
+    if (!group.supportsProtocols(req.protocolType, req.protocols)) return { records: [], response: joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId) };
     const rebalanceTimeoutMs = ctx.apiVersion >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs;
     const protocols = req.protocols.map((p) => ({ name: p.name, metadata: p.metadata }));
 

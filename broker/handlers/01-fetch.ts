@@ -1,5 +1,6 @@
 /**
- * Fetch (key 1), v0-16.
+ * Fetch (key 1), v0-17. v17 only adds the follower's directory id (KIP-853), a tagged field consumers
+ * never send.
  * Reads whole record batches straight from the segment files into the response's buffer list (no
  * copy, no re-encoding). Limits (KIP-74): `partition_max_bytes` per partition and `max_bytes` (v3+)
  * for the response, itself at most the broker's `fetch.max.bytes` (KIP-541), except that the first
@@ -162,7 +163,10 @@ function toResponsePartition(read: PartitionRead, req: FetchRequest, v: number):
   p.highWatermark = read.highWatermark;
   p.lastStableOffset = read.lastStableOffset;
   p.logStartOffset = read.logStartOffset;
-  p.abortedTransactions = req.isolationLevel === READ_COMMITTED ? [] : null;
+  // Kafka answers partitions it cannot find with an empty list (FetchResponse.partitionResponse in
+  // KafkaApis' erroneous partitions), and the others with null unless reading committed.
+  const unknown = read.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || read.errorCode === ErrorCode.UNKNOWN_TOPIC_ID;
+  p.abortedTransactions = unknown || req.isolationLevel === READ_COMMITTED ? [] : null;
   let records: RecordsData | null = read.records;
   if (records !== null && v <= 3) records = downConvert(Buffer.concat(records), v <= 1 ? 0 : 1);
   // Kafka answers "no records" with an empty record set, never null; some clients rely on it.
@@ -262,7 +266,7 @@ async function handle(req: FetchRequest, ctx: RequestContext): Promise<FetchResp
 export const fetchHandler = defineHandler({
   api: fetchApi,
   minVersion: 0,
-  maxVersion: 16,
+  maxVersion: 17,
   handle,
   errorResponse(req, errorCode, ctx): FetchResponse {
     if (ctx.apiVersion >= 7) return errorResponse(errorCode);

@@ -90,7 +90,8 @@ async function handle(req: ListOffsetsRequest, ctx: RequestContext): Promise<Lis
               break;
             }
             default: {
-              if (p.timestamp < 0n) return answer(p.partitionIndex, ErrorCode.INVALID_REQUEST);
+              // A negative timestamp that is no sentinel of this version: Kafka 4.1 answers UNSUPPORTED_VERSION.
+              if (p.timestamp < 0n) return answer(p.partitionIndex, ErrorCode.UNSUPPORTED_VERSION);
               const found = await log.offsetForTimestamp(Number(p.timestamp));
               if (found !== null && found.offset < log.highWatermark) ({ offset, timestamp } = found);
             }

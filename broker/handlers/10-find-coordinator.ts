@@ -1,6 +1,8 @@
 /**
- * FindCoordinator (key 10), v0-5.
+ * FindCoordinator (key 10), v0-6.
  * Names the broker coordinating a consumer group (key type 0) or a transactional id (key type 1).
+ * v6 adds key type 2, share groups (KIP-932): Samsa has none, so such keys get INVALID_REQUEST, as
+ * Kafka answers while share groups are disabled.
  * In a single-node cluster that is this node for every key. The first group lookup creates
  * `__consumer_offsets`. v4+ batches keys (KIP-699); earlier
  * versions ask for one key (v0 only for groups).
@@ -56,7 +58,7 @@ async function handle(req: FindCoordinatorRequest, ctx: RequestContext): Promise
 export const findCoordinatorHandler = defineHandler({
   api: findCoordinatorApi,
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 6,
   handle,
   errorResponse(req, errorCode, ctx): FindCoordinatorResponse {
     if (ctx.apiVersion >= 4) {

@@ -16,8 +16,9 @@ import { describeTopicConfigs } from '../config/describe.js';
 import { ZERO_UUID } from '../topic-names.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
+/** Kafka answers a topic it did not create with an empty config list, not null (v5+ allow null). */
 function failed(name: string, errorCode: number, errorMessage: string | null): CreateTopicsResponseCreatableTopicResult {
-  return { name, topicId: ZERO_UUID, errorCode, errorMessage, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null };
+  return { name, topicId: ZERO_UUID, errorCode, errorMessage, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: [] };
 }
 
 async function handle(req: CreateTopicsRequest, ctx: RequestContext): Promise<CreateTopicsResponse> {
@@ -30,7 +31,10 @@ async function handle(req: CreateTopicsRequest, ctx: RequestContext): Promise<Cr
   if (!req.validateOnly) {
     for (const r of results) if (r.errorCode === ErrorCode.NONE) ctx.broker.logger.info(`created topic ${r.name} with ${r.numPartitions} partitions`);
   }
-  const topics = req.topics.map((t): CreateTopicsResponseCreatableTopicResult => {
+  // A name given twice gets one INVALID_REQUEST answer, as Kafka's ControllerApis gives.
+  const answered = new Set<string>();
+  const once = req.topics.filter((t) => !answered.has(t.name) && answered.add(t.name));
+  const topics = once.map((t): CreateTopicsResponseCreatableTopicResult => {
     const r = byName.get(t.name);
     if (r === undefined) return failed(t.name, ErrorCode.INVALID_REQUEST, `Create topics request contains multiple entries for the topic ${t.name}`);
     if (r.errorCode !== ErrorCode.NONE) return failed(t.name, r.errorCode, v >= 1 ? r.errorMessage : null);

@@ -18,12 +18,15 @@ function respond(req: OffsetDeleteRequest, errorCode: number, code: (topic: stri
 }
 
 async function handle(req: OffsetDeleteRequest, ctx: RequestContext): Promise<OffsetDeleteResponse> {
-  const wanted = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex })));
+  // Partitions that do not exist get UNKNOWN_TOPIC_OR_PARTITION before the coordinator sees them
+  // (KafkaApis.handleDeleteOffsetsRequest checks the metadata cache).
+  const exists = (topic: string, partition: number): boolean => ctx.broker.replicaManager.partition(topic, partition) !== undefined;
+  const wanted = req.topics.flatMap((t) => t.partitions.filter((p) => exists(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex })));
   try {
     const res = await ctx.broker.groups.run(req.groupId, (shard) => shard.deleteOffsets(req.groupId, wanted, subscribedTopics));
     if (res.errorCode !== ErrorCode.NONE) return { errorCode: res.errorCode, throttleTimeMs: 0, topics: [] };
     const byKey = new Map(res.results.map((r) => [`${r.topic}\u0000${r.partition}`, r.errorCode]));
-    return respond(req, ErrorCode.NONE, (t, p) => byKey.get(`${t}\u0000${p}`) ?? ErrorCode.NONE);
+    return respond(req, ErrorCode.NONE, (t, p) => (exists(t, p) ? (byKey.get(`${t}\u0000${p}`) ?? ErrorCode.NONE) : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
   } catch (e) {
     return { errorCode: coordinatorErrorCode(e), throttleTimeMs: 0, topics: [] };
   }

@@ -8,7 +8,7 @@
  */
 import { ProtocolError } from '../../protocol/codec/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { nullKeyRecordIndexes, readRecords, scanBatches, upConvertToV2, type BatchInfo } from '../../protocol/records/index.js';
+import { CompressionType, nullKeyRecordIndexes, readRecords, scanBatches, upConvertToV2, type BatchInfo } from '../../protocol/records/index.js';
 import type { TopicSettings } from '../topic-settings.js';
 
 /** KIP-467: one invalid record, by its index within its batch. */
@@ -84,6 +84,10 @@ export function prepareBatches(input: Buffer, produceVersion: number, settings: 
   const now = Date.now();
   for (let i = 0; i < batches.length; i++) {
     const b = batches[i]!;
+    // KIP-110: zstd needs Produce v7+ (Kafka's ProduceRequest.validateRecords).
+    if (b.compression === CompressionType.Zstd && produceVersion < 7) {
+      return reject(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `Produce requests with version ${produceVersion} are not allowed to use ZStandard compression`);
+    }
     if (b.size > settings.maxMessageBytes) {
       return reject(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${b.size} bytes exceeds max.message.bytes ${settings.maxMessageBytes}`);
     }

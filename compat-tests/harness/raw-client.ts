@@ -121,9 +121,9 @@ export class RawConnection {
   }
 
   /** Sends a request and decodes its response. */
-  async request<Req, Resp>(api: ApiCodec<Req, Resp>, version: number, body: Req): Promise<Resp> {
+  async request<Req, Resp>(api: ApiCodec<Req, Resp>, version: number, body: Req, timeoutMs?: number): Promise<Resp> {
     this.write(this.frame(api, version, body));
-    const frame = await this.readFrame();
+    const frame = await this.readFrame(timeoutMs);
     if (frame === null) throw new Error(`connection closed instead of answering ${api.name} v${version}`);
     const r = new Reader(frame);
     decodeResponseHeader(r, responseHeaderVersion(api.key, version));

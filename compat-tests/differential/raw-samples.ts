@@ -111,6 +111,8 @@ export function rawSample(key: number, version: number, side: Side): unknown {
       return { ...defaultConsumerGroupHeartbeatRequest(), groupId: `${tag}-cg-missing`, memberId: 'AAAAAAAAAAAAAAAAAAAAAQ', memberEpoch: 5, rebalanceTimeoutMs: -1 };
     case ApiKey.ConsumerGroupDescribe:
       return { groupIds: [`${tag}-cg-missing`], includeAuthorizedOperations: false };
+    case ApiKey.DescribeQuorum:
+      return { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] };
     case ApiKey.DescribeTopicPartitions:
       return { topics: [{ name: RAW_TOPIC }, { name: `${tag}-missing` }], responsePartitionLimit: 2000, cursor: null };
     default:

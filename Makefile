@@ -3,13 +3,13 @@ SPEC ?= ../shared/kafka-spec
 NODE_MODULES_STAMP := node_modules/.samsa-installed
 TEST_FILES ?= $(shell find dist -path '*/test/*' -name '*.test.js' -not -path '*/node_modules/*' 2>/dev/null | sort)
 
-.PHONY: all install system-deps reference-kafka build generate run test fuzz fuzz-diff bench bench-protocol bench-storage clean
+.PHONY: all install system-deps reference-kafka python-clients build generate run test fuzz fuzz-diff bench bench-protocol bench-storage clean
 
 all: build
 
-# Debian packages the compat tests drive (kcat, Python clients, Java and Maven for the reference
-# Kafka) and the headers node-rdkafka needs to build librdkafka with zstd. Installed only when
-# missing, and only as root.
+# Debian packages the compat tests drive (kcat, python3-venv for the Python clients' venv, Java
+# and Maven for the reference Kafka) and the headers node-rdkafka needs to build librdkafka with
+# zstd. Installed only when missing, and only as root.
 system-deps:
 	@bash scripts/system-deps.sh
 
@@ -19,6 +19,13 @@ system-deps:
 # reason, so the other tests still run.
 reference-kafka:
 	@bash compat-tests/reference-kafka/fetch.sh >/dev/null || true
+
+# The Python clients the compat suites drive (compat-tests/python/requirements.txt: confluent-kafka,
+# kafka-python, aiokafka, pinned) installed from PyPI into a venv under ~/.cache/samsa, once, then
+# reused while its stamp matches. When it cannot be had, venv.sh says why in one line and the
+# Python suites skip with that reason.
+python-clients:
+	@bash compat-tests/python/venv.sh >/dev/null || true
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -46,7 +53,7 @@ generate: $(NODE_MODULES_STAMP)
 run: install build
 	bin/samsa start
 
-test: install build reference-kafka
+test: install build reference-kafka python-clients
 	node scripts/run-tests.js
 
 # The request fuzzer (compat-tests/fuzz) against a fresh broker for ten minutes; `make test` runs

@@ -3,8 +3,9 @@
 set -u
 need=()
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
-/usr/bin/python3 -c 'import kafka' >/dev/null 2>&1 || need+=(python3-kafka)
-/usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || need+=(python3-confluent-kafka)
+# The Python clients come from PyPI into a venv (compat-tests/python/venv.sh); Debian gives the
+# interpreter and its venv module (Debian's venv module lacks ensurepip without python3-venv).
+/usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 dpkg -s libzstd-dev >/dev/null 2>&1 || need+=(libzstd-dev)
 dpkg -s liblz4-dev >/dev/null 2>&1 || need+=(liblz4-dev)
 # Java and Maven run the reference Kafka broker (compat-tests/reference-kafka).

@@ -1,44 +1,90 @@
 /**
- * Runs the Python client suites (compat-tests/python). kafka-python and confluent-kafka are Debian
- * packages, so the scripts run under /usr/bin/python3 (a pyenv python on PATH would not have
- * them); a missing interpreter or module is reported so the test fails with what to install.
+ * Runs the Python client suites (compat-tests/python) in the virtualenv that
+ * compat-tests/python/venv.sh builds from PyPI (the pinned clients of requirements.txt), always
+ * with the venv's own interpreter by absolute path, so another python3 first on PATH (pyenv) makes
+ * no difference. When the venv cannot be had (no python3-venv, PyPI unreachable),
+ * `pythonClients()` says why in one line, and the tests skip with that reason.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from './samsa-process.js';
+import type { Test } from 'tap';
+import { ReferenceKafka } from './reference-kafka.js';
+import { repoRoot, SamsaProcess } from './samsa-process.js';
 
-export const PYTHON = '/usr/bin/python3';
+const VENV_SCRIPT = join(repoRoot, 'compat-tests', 'python', 'venv.sh');
+/** A cold venv downloads three clients and their codecs; pip's timeouts bound an unreachable registry. */
+const VENV_TIMEOUT_MS = 10 * 60_000;
 
 export interface PythonResult {
   code: number | null;
   output: string;
 }
 
-/** Why /usr/bin/python3 cannot run the suites (a missing interpreter or module), or null. */
-export function missingPythonModules(modules: readonly string[]): string | null {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found; run \`make system-deps\``;
-  for (const module of modules) {
-    const r = spawnSync(PYTHON, ['-c', `import ${module}`], { encoding: 'utf8', timeout: 30_000 });
-    if (r.status !== 0) return `${PYTHON} cannot import ${module}; run \`make system-deps\`\n${r.stderr ?? ''}`;
-  }
-  return null;
+export interface PythonClients {
+  /** The venv's interpreter, absolute. */
+  python: string;
+}
+
+let clients: Promise<PythonClients | string> | null = null;
+
+/** Runs venv.sh once per process: the venv's interpreter, or the one-line reason it is unavailable. */
+export function pythonClients(): Promise<PythonClients | string> {
+  clients ??= new Promise((resolve) => {
+    const child = spawn('bash', [VENV_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), VENV_TIMEOUT_MS);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve(`python-clients: unavailable: cannot run ${VENV_SCRIPT}: ${e.message}`);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const python = /^PYTHON=(.+)$/m.exec(stdout)?.[1];
+      if (code === 0 && python !== undefined) {
+        resolve({ python });
+        return;
+      }
+      const lines = stderr.split('\n').filter((l) => l.trim().length > 0);
+      const reason = lines.reverse().find((l) => l.startsWith('python-clients: unavailable')) ?? lines[0];
+      resolve(reason ?? `python-clients: unavailable: venv.sh ended with ${signal ?? `exit code ${code}`}`);
+    });
+  });
+  return clients;
+}
+
+/** Which broker a suite talks to: the suites mark assertions known to differ on Samsa by it. */
+export type BrokerKind = 'samsa' | 'kafka';
+
+export interface SuiteRun {
+  python: string;
+  /** A file under compat-tests/python. */
+  file: string;
+  bootstrap: string;
+  /** Topic and group names start with it. */
+  prefix: string;
+  broker: BrokerKind;
+  /** Killed after this long. */
+  timeoutMs: number;
 }
 
 /** Runs compat-tests/python/`file` with the bootstrap address and a topic prefix; kills it after `timeoutMs`. */
-export function runPythonSuite(file: string, bootstrap: string, prefix: string, timeoutMs: number): Promise<PythonResult> {
-  const script = join(repoRoot, 'compat-tests', 'python', file);
+export function runPythonSuite(run: SuiteRun): Promise<PythonResult> {
+  const script = join(repoRoot, 'compat-tests', 'python', run.file);
   return new Promise((resolve) => {
-    const child = spawn(PYTHON, [script, bootstrap, prefix], {
+    const child = spawn(run.python, [script, run.bootstrap, run.prefix], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      // No bytecode files next to the suites in the work tree.
+      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', SAMSA_COMPAT_BROKER: run.broker },
     });
     let output = '';
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, timeoutMs);
+    }, run.timeoutMs);
     child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
     child.on('error', (e) => {
@@ -47,8 +93,62 @@ export function runPythonSuite(file: string, bootstrap: string, prefix: string, 
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (timedOut) output += `\nkilled after ${timeoutMs / 1000} s`;
+      if (timedOut) output += `\nkilled after ${run.timeoutMs / 1000} s`;
       resolve({ code, output });
     });
   });
+}
+
+export interface SuiteSpec {
+  /** The test's name; " against Samsa" and " against the reference Kafka" are appended. */
+  name: string;
+  /** A file under compat-tests/python. */
+  file: string;
+  /** Topic and group names start with it. */
+  prefix: string;
+  timeoutMs: number;
+}
+
+/**
+ * Registers each suite twice on `t`: against a fresh `bin/samsa` process (with `samsaOverrides`)
+ * and against the reference Kafka, with the same assertions. A run skips with the one-line reason
+ * when the venv or the reference broker cannot be had. A suite marks an assertion known to fail
+ * only on Samsa (SAMSA_COMPAT_BROKER=samsa) and prints it; those lines become test comments.
+ */
+export async function registerPythonSuites(t: Test, suites: readonly SuiteSpec[], samsaOverrides: Record<string, string>): Promise<void> {
+  const clients = await pythonClients();
+  const noPython = typeof clients === 'string' ? clients : null;
+  if (noPython !== null) t.comment(noPython);
+  const noReference = noPython ?? (await ReferenceKafka.unavailable());
+  if (noPython === null && noReference !== null) t.comment(noReference);
+
+  let samsa: SamsaProcess | null = null;
+  let reference: ReferenceKafka | null = null;
+  if (noPython === null) {
+    samsa = await SamsaProcess.start({ overrides: samsaOverrides });
+    t.teardown(() => samsa?.close());
+  }
+  if (noReference === null) {
+    reference = await ReferenceKafka.start();
+    t.teardown(() => reference?.close());
+    t.comment(`reference Kafka ${reference.version} answered ${reference.startMs} ms after start`);
+  }
+
+  const runOne = async (t: Test, suite: SuiteSpec, broker: BrokerKind, bootstrap: string, log: () => string): Promise<void> => {
+    const python = (clients as PythonClients).python;
+    const began = Date.now();
+    const { code, output } = await runPythonSuite({ python, file: suite.file, bootstrap, prefix: suite.prefix, broker, timeoutMs: suite.timeoutMs });
+    t.comment(`${suite.file} against ${broker}: ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    for (const line of output.split('\n')) if (line.includes('known Samsa difference')) t.comment(line.trim());
+    const brokerLog = code === 0 ? '' : `\n--- broker log (tail) ---\n${log().slice(-4000)}`;
+    t.equal(code, 0, `${suite.file} output:\n${output}${brokerLog}`);
+  };
+
+  for (const suite of suites) {
+    const opts = { timeout: suite.timeoutMs + 10_000 };
+    t.test(`${suite.name} against Samsa`, { ...opts, skip: noPython ?? false }, (t) => runOne(t, suite, 'samsa', samsa!.bootstrap, () => samsa!.stderr));
+    t.test(`${suite.name} against the reference Kafka`, { ...opts, skip: noReference ?? false }, (t) =>
+      runOne(t, suite, 'kafka', reference!.bootstrap, () => reference!.stderr),
+    );
+  }
 }

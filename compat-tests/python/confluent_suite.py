@@ -1,7 +1,7 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """confluent-kafka (librdkafka) compat suite for Samsa.
 
-Usage: /usr/bin/python3 confluent_suite.py BOOTSTRAP TOPIC_PREFIX
+Usage: VENV/bin/python confluent_suite.py BOOTSTRAP TOPIC_PREFIX   (VENV: see venv.sh)
 
 Admin (create/list/describe configs/delete), keyed produce with headers and timestamps to
 explicit partitions with an idempotent producer, read-back with manual assignment (group.id is
@@ -19,7 +19,7 @@ try:
                                  Producer, TopicPartition)
     from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 except ImportError as e:
-    print(f'FAIL: confluent-kafka is not importable ({e}); run `make system-deps`', flush=True)
+    print(f'FAIL: confluent-kafka is not importable ({e}); run compat-tests/python/venv.sh', flush=True)
     sys.exit(2)
 
 PARTITIONS = 6
@@ -154,7 +154,7 @@ def consume_and_check(bootstrap, topic, partitions, ts_of):
 
 def main():
     bootstrap, prefix = suite_args()
-    print(f'confluent-kafka {confluent_kafka.version()[0]} / librdkafka {confluent_kafka.libversion()[0]}'
+    print(f'confluent-kafka {confluent_kafka.__version__} / librdkafka {confluent_kafka.libversion()[0]}'
           f' against {bootstrap}, prefix {prefix}', flush=True)
     time_budget(100)
 

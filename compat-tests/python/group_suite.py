@@ -1,8 +1,8 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Consumer-group compat suite for Samsa: kafka-python and confluent-kafka (librdkafka) consumers
 that subscribe to a topic through the classic group protocol.
 
-Usage: /usr/bin/python3 group_suite.py BOOTSTRAP TOPIC_PREFIX
+Usage: VENV/bin/python group_suite.py BOOTSTRAP TOPIC_PREFIX   (VENV: see venv.sh)
 
 Creates a 4-partition topic and produces 200 keyed records, then:
   (a) kafka-python: a KafkaConsumer in a group consumes all 200, commits and closes; a second
@@ -20,17 +20,18 @@ from suite_support import fail, librdkafka_config, report_client_errors, run, st
 
 try:
     import kafka
-    from kafka import KafkaConsumer
+    from kafka import KafkaAdminClient, KafkaConsumer
     from kafka import TopicPartition as KTopicPartition
 except ImportError as e:
-    print(f'FAIL: kafka-python is not importable ({e}); run `make system-deps`', flush=True)
+    print(f'FAIL: kafka-python is not importable ({e}); run compat-tests/python/venv.sh', flush=True)
     sys.exit(2)
 try:
     import confluent_kafka
-    from confluent_kafka import Consumer, Producer, TopicPartition
-    from confluent_kafka.admin import AdminClient, NewTopic
+    from confluent_kafka import (ConsumerGroupState, ConsumerGroupTopicPartitions, Consumer,
+                                 Producer, TopicPartition)
+    from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
 except ImportError as e:
-    print(f'FAIL: confluent-kafka is not importable ({e}); run `make system-deps`', flush=True)
+    print(f'FAIL: confluent-kafka is not importable ({e}); run compat-tests/python/venv.sh', flush=True)
     sys.exit(2)
 
 PARTITIONS = 4
@@ -141,6 +142,21 @@ def kafka_python_group(bootstrap, topic, ends, expected, group):
         assert committed == ends[p], f'committed({p}) = {committed}, expected {ends[p]}'
     consumer.close()
 
+    step(f'kafka-python admin: list groups, describe {group}, list its offsets')
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id='samsa-compat-kafka-python-admin',
+                             request_timeout_ms=15000)
+    listed = {g['group_id']: g for g in admin.list_groups()}
+    assert group in listed, f'list_groups() lacks {group}: {sorted(listed)}'
+    assert listed[group]['protocol_type'] == 'consumer', f'list_groups() entry {listed[group]}'
+    assert listed[group]['group_state'] == 'Empty', f'list_groups() entry {listed[group]} (no members left)'
+    described = admin.describe_groups([group])[group]
+    assert described['error'] is None and described['group_state'] == 'Empty' and described['members'] == [], \
+        f'describe_groups({group}) = {described}'
+    offsets = admin.list_group_offsets(group)[group]
+    by_partition = {tp.partition: om.offset for tp, om in offsets.items() if tp.topic == topic}
+    assert by_partition == ends, f'list_group_offsets({group}) = {by_partition}, expected {ends}'
+    admin.close()
+
     step(f'kafka-python: a second consumer of {group} resumes at the committed offsets')
     second = kafka_python_consumer(bootstrap, group)
     second.subscribe([topic])
@@ -207,6 +223,26 @@ def confluent_group(bootstrap, topic, ends, expected, group):
         assert tp.error is None, f'committed() error for partition {tp.partition}: {tp.error}'
         by_partition[tp.partition] = tp.offset
     assert by_partition == ends, f'committed offsets {by_partition}, expected the end offsets {ends}'
+
+    step(f'confluent-kafka admin: list and describe {group} with a member, list its offsets')
+    admin = AdminClient(common(bootstrap))
+    listing = admin.list_consumer_groups(request_timeout=15).result(timeout=20)
+    assert not listing.errors, f'list_consumer_groups errors {listing.errors}'
+    states = {g.group_id: g.state for g in listing.valid}
+    assert states.get(group) == ConsumerGroupState.STABLE, f'list_consumer_groups: {group} is {states.get(group)}'
+    desc = admin.describe_consumer_groups([group], request_timeout=15)[group].result(timeout=20)
+    assert desc.state == ConsumerGroupState.STABLE and len(desc.members) == 1, \
+        f'describe_consumer_groups({group}): state {desc.state}, {len(desc.members)} member(s)'
+    assigned = sorted(tp.partition for tp in desc.members[0].assignment.topic_partitions)
+    assert assigned == list(range(PARTITIONS)), f'describe_consumer_groups: member assigned {assigned}'
+    req = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, p) for p in range(PARTITIONS)])
+    got = admin.list_consumer_group_offsets([req], request_timeout=15)[group].result(timeout=20)
+    listed = {tp.partition: tp.offset for tp in got.topic_partitions}
+    assert listed == ends, f'list_consumer_group_offsets({group}) = {listed}, expected {ends}'
+    latest = admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in range(PARTITIONS)},
+                                request_timeout=15)
+    high = {tp.partition: fut.result(timeout=20).offset for tp, fut in latest.items()}
+    assert high == ends, f'list_offsets(latest) = {high}, expected {ends}'
     consumer.close()
 
     split_group = f'{group}-pair'
@@ -255,7 +291,7 @@ def confluent_group(bootstrap, topic, ends, expected, group):
 
 def main():
     bootstrap, prefix = suite_args()
-    print(f'kafka-python {kafka.__version__}, confluent-kafka {confluent_kafka.version()[0]} / '
+    print(f'kafka-python {kafka.__version__}, confluent-kafka {confluent_kafka.__version__} / '
           f'librdkafka {confluent_kafka.libversion()[0]} against {bootstrap}, prefix {prefix}', flush=True)
     time_budget(150)
     topic = f'{prefix}-events'

@@ -1,6 +1,7 @@
 """Shared plumbing of the Python compat suites: named steps, failures that name the step they
 happened in, and an overall time budget so a hung broker fails the suite instead of stalling it.
 """
+import os
 import signal
 import sys
 import traceback
@@ -17,6 +18,18 @@ def step(name):
 def fail(msg):
     print(f'FAIL during step "{_step}": {msg}', flush=True)
     sys.exit(1)
+
+
+def known_samsa_difference(ok, reason):
+    """An assertion known to fail on Samsa only (listed in compat-tests/FINDINGS.md, "Python
+    clients"): on Samsa (SAMSA_COMPAT_BROKER=samsa) a failure prints the reason and goes on; on
+    Kafka it fails as any assertion does."""
+    if ok:
+        return
+    if os.environ.get('SAMSA_COMPAT_BROKER') == 'samsa':
+        print(f'   known Samsa difference: {reason}', flush=True)
+        return
+    fail(reason)
 
 
 def time_budget(seconds):

@@ -3,7 +3,7 @@ SPEC ?= ../shared/kafka-spec
 NODE_MODULES_STAMP := node_modules/.samsa-installed
 TEST_FILES ?= $(shell find dist -path '*/test/*' -name '*.test.js' -not -path '*/node_modules/*' 2>/dev/null | sort)
 
-.PHONY: all install system-deps reference-kafka build generate run test bench bench-protocol bench-storage clean
+.PHONY: all install system-deps reference-kafka go-clients build generate run test bench bench-protocol bench-storage clean
 
 all: build
 
@@ -19,6 +19,12 @@ system-deps:
 # reason, so the other tests still run.
 reference-kafka:
 	@bash compat-tests/reference-kafka/fetch.sh >/dev/null || true
+
+# The Go client program of the compat tests (compat-tests/go: franz-go, sarama), built once into a
+# cache keyed by its sources; the first build downloads its modules from the Go module proxy. When
+# Go or the modules cannot be had, build.sh says why in one line and those tests skip with it.
+go-clients:
+	@bash compat-tests/go/build.sh >/dev/null || true
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -46,7 +52,7 @@ generate: $(NODE_MODULES_STAMP)
 run: install build
 	bin/samsa start
 
-test: install build reference-kafka
+test: install build reference-kafka go-clients
 	node scripts/run-tests.js
 
 # The end-to-end suite against a fresh broker with node-rdkafka load (bench/suite.ts; writes

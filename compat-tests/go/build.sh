@@ -7,13 +7,12 @@
 #
 # On success prints `GO_CLIENTS_BIN=<path>` and exits 0. When Go or the modules cannot be had
 # (no `go` on PATH, a Go older than go.mod asks for, the module proxy unreachable) prints one line
-# `go-clients: unavailable: <reason>` to stderr and exits 1; that failure is remembered for 10
+# `go-clients: unavailable: <reason>` to stderr and exits 1; a download failure is remembered for 10
 # minutes (--force tries again at once). A compile error exits 2 with the compiler's output.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${SAMSA_GO_CLIENTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/samsa/go-clients}
-FAILURE_FILE=$CACHE/last-failure
 FAILURE_MEMORY_SECONDS=600
 DOWNLOAD_TIMEOUT_SECONDS=${SAMSA_GO_CLIENTS_DOWNLOAD_TIMEOUT:-300}
 # The committed go.sum is the only source of module checksums; the toolchain named by go.mod is
@@ -23,17 +22,26 @@ export GOFLAGS=-mod=readonly GOTOOLCHAIN=local
 force=0
 [ "${1:-}" = --force ] && force=1
 
+# A failure to fetch modules is remembered (a second wait for an unreachable proxy would only
+# repeat it); a missing or broken Go is not, so installing Go takes effect at once.
 fail() {
   local reason="go-clients: unavailable: $1"
-  mkdir -p "$CACHE" 2>/dev/null && echo "$reason" >"$FAILURE_FILE"
+  mkdir -p "$CACHE/$hash" 2>/dev/null && echo "$reason" >"$FAILURE_FILE"
   echo "$reason" >&2
   exit 1
 }
 
-command -v go >/dev/null 2>&1 || fail "no go on PATH (the Go client tests need Go $(sed -n 's/^go //p' "$HERE/go.mod")+)"
-go_version=$(go env GOVERSION 2>/dev/null) || fail "go env GOVERSION failed"
+fail_now() {
+  echo "go-clients: unavailable: $1" >&2
+  exit 1
+}
+
+command -v go >/dev/null 2>&1 || fail_now "no go on PATH (the Go client tests need Go $(sed -n 's/^go //p' "$HERE/go.mod")+)"
+go_version=$(go env GOVERSION 2>/dev/null) || fail_now "go env GOVERSION failed"
 hash=$({ echo "$go_version"; cd "$HERE" && cat go.mod go.sum $(ls ./*.go | sort); } | sha256sum | cut -c1-16)
 bin=$CACHE/$hash/samsa-go-clients
+# Remembered per hash: another Go version or changed sources try again at once.
+FAILURE_FILE=$CACHE/$hash/last-failure
 if [ -x "$bin" ]; then
   touch "$CACHE/$hash"
   echo "GO_CLIENTS_BIN=$bin"
@@ -48,7 +56,7 @@ if [ $force = 0 ] && [ -s "$FAILURE_FILE" ]; then
   fi
 fi
 
-mkdir -p "$CACHE/$hash" || fail "cannot create $CACHE/$hash"
+mkdir -p "$CACHE/$hash" || fail_now "cannot create $CACHE/$hash"
 start=$(date +%s)
 echo "go-clients: building with $go_version (modules from the Go module proxy on the first build)" >&2
 log=$CACHE/$hash/download.log

@@ -137,6 +137,34 @@ func franzProduceConsume(ctx context.Context, r *reporter, bootstrap, prefix str
 		}
 		r.check(c.name+": consumed key, value, header, timestamp and producer id match", len(mismatches) == 0, "%v", mismatches)
 	}
+
+	// A plain (non-idempotent) producer with acks=1, then reads from a given offset and from one
+	// past the end (OFFSET_OUT_OF_RANGE: kgo falls back to its reset offset, the start).
+	topic := prefix + "-acks1"
+	createTopic(ctx, r, adm, topic, 1, nil)
+	plain := newKgo(r, bootstrap, kgo.DisableIdempotentWrite(), kgo.RequiredAcks(kgo.LeaderAck()))
+	var recs []*kgo.Record
+	for i := 0; i < 5; i++ {
+		recs = append(recs, &kgo.Record{Topic: topic, Value: []byte(fmt.Sprint(i))})
+	}
+	results := plain.ProduceSync(ctx, recs...)
+	plain.Close()
+	r.check("acks=1 producer without idempotence", results.FirstErr() == nil && recs[4].Offset == 4 && recs[0].ProducerID == -1, "err %v last offset %d producer id %d", results.FirstErr(), recs[4].Offset, recs[0].ProducerID)
+	for _, from := range []struct {
+		name  string
+		at    int64
+		first int64
+	}{{"from offset 3", 3, 3}, {"from past the end resets to the start", 100, 0}} {
+		cl := newKgo(r, bootstrap, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().At(from.at)}}),
+			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(500*time.Millisecond))
+		got, _ := pollUntil(ctx, cl, 1, 10*time.Second)
+		cl.Close()
+		first := int64(-1)
+		if len(got) > 0 {
+			first = got[0].Offset
+		}
+		equal(r, "consume "+from.name, first, from.first)
+	}
 }
 
 func offsetsOf(recs []*kgo.Record, partition int32) []int64 {
@@ -449,6 +477,18 @@ func franzAdmin(ctx context.Context, r *reporter, bootstrap, prefix string) {
 	produced := producer.ProduceSync(ctx, recs...)
 	producer.Close()
 	r.must(produced.FirstErr(), "produce to partition 0")
+	dirs, err := adm.DescribeAllLogDirs(ctx, kadm.TopicsSet{topic: {0: {}, 1: {}, 2: {}}})
+	var size0 int64 = -1
+	if err == nil {
+		for _, d := range dirs {
+			for _, dir := range d {
+				if p, ok := dir.Topics.Lookup(topic, 0); ok {
+					size0 = p.Size
+				}
+			}
+		}
+	}
+	r.check("describe log dirs: partition 0 has bytes", err == nil && size0 > 0, "err %v size %d", err, size0)
 	ends, err := adm.ListEndOffsets(ctx, topic)
 	r.must(err, "list end offsets")
 	e0, _ := ends.Lookup(topic, 0)
@@ -497,6 +537,17 @@ func franzAdmin(ctx context.Context, r *reporter, bootstrap, prefix string) {
 		}
 	}
 	r.check("lag of the committed group", err == nil && lag0 == 3, "err %v lag %d", err, lag0)
+	coordinators := adm.FindGroupCoordinators(ctx, group)
+	fc := coordinators[group]
+	r.check("find group coordinator", fc.Err == nil && fc.NodeID == meta.Brokers[0].NodeID, "err %v node %d", fc.Err, fc.NodeID)
+	offsetDeleted, err := adm.DeleteOffsets(ctx, group, kadm.TopicsSet{topic: {1: {}}})
+	p1Err, p1OK := offsetDeleted.Lookup(topic, 1)
+	r.check("delete offsets (OffsetDelete) of an empty group", err == nil && p1OK && p1Err == nil, "err %v partition 1 %v (answered %v)", err, p1Err, p1OK)
+	fetched, err = adm.FetchOffsets(ctx, group)
+	r.must(err, "fetch offsets after delete offsets")
+	_, p0Left := fetched.Lookup(topic, 0)
+	_, p1Left := fetched.Lookup(topic, 1)
+	r.check("delete offsets removes only the named partition", p0Left && !p1Left, "offsets %v", fetched)
 	listed, err := adm.ListGroups(ctx)
 	r.must(err, "list groups")
 	_, listedOK := listed[group]

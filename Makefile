@@ -3,7 +3,7 @@ SPEC ?= ../shared/kafka-spec
 NODE_MODULES_STAMP := node_modules/.samsa-installed
 TEST_FILES ?= $(shell find dist -path '*/test/*' -name '*.test.js' -not -path '*/node_modules/*' 2>/dev/null | sort)
 
-.PHONY: all install system-deps reference-kafka python-clients build generate run test fuzz fuzz-diff bench bench-protocol bench-storage clean
+.PHONY: all install system-deps reference-kafka python-clients go-clients test-clients build generate run test fuzz fuzz-diff bench bench-protocol bench-storage clean
 
 all: build
 
@@ -26,6 +26,20 @@ reference-kafka:
 # Python suites skip with that reason.
 python-clients:
 	@bash compat-tests/python/venv.sh >/dev/null || true
+
+# The Go client program of the compat tests (compat-tests/go: franz-go, sarama), built once into a
+# cache keyed by its sources; the first build downloads its modules from the Go module proxy. When
+# Go or the modules cannot be had, build.sh says why in one line and those tests skip with it.
+go-clients:
+	@bash compat-tests/go/build.sh >/dev/null || true
+
+# What the compat suites drive besides npm packages, fetched side by side (each takes up to a
+# minute or more on a fresh machine): the reference Kafka's jars, the Python venv, the Go program.
+test-clients:
+	@bash compat-tests/reference-kafka/fetch.sh >/dev/null & \
+	bash compat-tests/python/venv.sh >/dev/null & \
+	bash compat-tests/go/build.sh >/dev/null & \
+	wait; true
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -53,7 +67,7 @@ generate: $(NODE_MODULES_STAMP)
 run: install build
 	bin/samsa start
 
-test: install build reference-kafka python-clients
+test: install build test-clients
 	node scripts/run-tests.js
 
 # The request fuzzer (compat-tests/fuzz) against a fresh broker for ten minutes; `make test` runs

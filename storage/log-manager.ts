@@ -177,7 +177,8 @@ export class LogManager {
   /** The partition's future replica while a move copies it, or undefined. */
   futureOf(key: string): FutureReplica | undefined {
     const move = this.moves.get(key);
-    if (move === undefined) return undefined;
+    // Once the copy took the partition's place it is the current replica, not a future one.
+    if (move === undefined || this.placement.get(key) === move.targetDir) return undefined;
     return { logDir: move.targetDir, size: move.copy?.copiedBytes ?? 0, endOffset: move.copy?.copiedEndOffset ?? 0 };
   }
 

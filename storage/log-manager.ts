@@ -77,6 +77,8 @@ class LogMove {
   switching = false;
   cancelled = false;
   done: Promise<void> = Promise.resolve();
+  /** Wakes the move while it waits for a copy slot. */
+  wake: () => void = () => undefined;
   constructor(
     readonly key: string,
     readonly targetDir: string,
@@ -86,6 +88,7 @@ class LogMove {
     this.cancelled = true;
     // Past the switch the copy must complete: the source no longer takes appends.
     if (!this.switching) this.copy?.cancel();
+    this.wake();
   }
 }
 
@@ -99,6 +102,9 @@ export class LogManager {
   /** Old directories of moved partitions, removed after file.delete.delay.ms (reads in progress finish). */
   private readonly retired = new Set<{ timer: NodeJS.Timeout; run: () => Promise<void> }>();
   private deletions = 0;
+  /** Moves copying now; at most one per log directory (Kafka's default num.replica.alter.log.dirs.threads). */
+  private copying = 0;
+  private readonly slotWaiters = new Set<() => void>();
   readonly flusher: Flusher;
 
   private constructor(
@@ -301,7 +307,35 @@ export class LogManager {
     return this.moves.get(key)?.targetDir;
   }
 
+  /** Waits for a copy slot (each copy holds a buffer and disk bandwidth); false when cancelled meanwhile. */
+  private async takeCopySlot(move: LogMove): Promise<boolean> {
+    while (this.copying >= this.dataDirs.length && !move.cancelled) {
+      await new Promise<void>((wake) => {
+        move.wake = wake;
+        this.slotWaiters.add(wake);
+      });
+      this.slotWaiters.delete(move.wake);
+    }
+    if (move.cancelled) return false;
+    this.copying++;
+    return true;
+  }
+
+  private releaseCopySlot(): void {
+    this.copying--;
+    for (const wake of this.slotWaiters) wake();
+  }
+
   private async runMove(move: LogMove, onSwitch: (next: Promise<PartitionLog>) => void): Promise<boolean> {
+    if (!(await this.takeCopySlot(move))) return false;
+    try {
+      return await this.copyAndSwitch(move, onSwitch);
+    } finally {
+      this.releaseCopySlot();
+    }
+  }
+
+  private async copyAndSwitch(move: LogMove, onSwitch: (next: Promise<PartitionLog>) => void): Promise<boolean> {
     const { key, targetDir } = move;
     const opened = this.logs.get(key);
     if (move.cancelled || opened === undefined) return false;

@@ -54,7 +54,8 @@ export class FutureLogCopy {
   private readonly copied = new Map<Segment, number>();
   private readonly indexesCopied = new Set<Segment>();
   private readonly files = new Map<Segment, StorageFile>();
-  private readonly buffer = Buffer.allocUnsafe(COPY_CHUNK);
+  /** Allocated when copying starts (queued moves hold none). */
+  private buffer: Buffer | null = null;
   private cancelled = false;
   /** Bytes the future replica holds (DescribeLogDirs' size of the future replica). */
   copiedBytes = 0;
@@ -116,6 +117,7 @@ export class FutureLogCopy {
   async close(): Promise<void> {
     for (const file of this.files.values()) await file.close().catch(() => undefined);
     this.files.clear();
+    this.buffer = null;
   }
 
   /**
@@ -175,11 +177,13 @@ export class FutureLogCopy {
     pos ??= 0;
     if (pos >= limit) return;
     const source = await seg.open();
+    this.buffer ??= Buffer.allocUnsafe(COPY_CHUNK);
+    const buffer = this.buffer;
     while (pos < limit) {
       this.check();
-      const n = await source.read(this.buffer, 0, Math.min(COPY_CHUNK, limit - pos), pos);
+      const n = await source.read(buffer, 0, Math.min(COPY_CHUNK, limit - pos), pos);
       if (n <= 0) throw new Error(`${seg.path}: ended at ${pos}, before its written size ${limit}`);
-      await out.writev([this.buffer.subarray(0, n)], pos);
+      await out.writev([buffer.subarray(0, n)], pos);
       pos += n;
       this.copied.set(seg, pos);
     }

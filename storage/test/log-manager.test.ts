@@ -162,6 +162,51 @@ t.test('moving to the current directory cancels a move in progress, and its copy
   await m.closeAll();
 });
 
+/** Counts future replica directories that exist at the same time. */
+class CountingFs extends MemoryFileSystem {
+  private readonly futures = new Set<string>();
+  most = 0;
+  override async mkdirp(path: string): Promise<void> {
+    await super.mkdirp(path);
+    if (path.endsWith('-future')) this.futures.add(path);
+    this.most = Math.max(this.most, this.futures.size);
+  }
+  override async rename(from: string, to: string): Promise<void> {
+    await super.rename(from, to);
+    this.futures.delete(from);
+  }
+  override async remove(path: string): Promise<void> {
+    await super.remove(path);
+    this.futures.delete(path);
+  }
+}
+
+t.test('moves copy one partition per log directory at a time; a queued move can be cancelled', async (t) => {
+  const fs = new CountingFs();
+  const m = await open(fs);
+  const logs: PartitionLog[] = [];
+  for (let p = 0; p < 4; p++) {
+    const log = await m.getOrCreate('t', p, TOPIC_ID, config());
+    for (let i = 0; i < 30; i++) await appendDurable(log, value(i));
+    logs.push(log);
+  }
+  t.same([0, 1, 2, 3].map((p) => m.logDirOf(`t-${p}`)), [A, B, A, B]);
+  const holders = logs.map((l) => new Holder(l));
+  const targets = [B, A, B, A];
+  const moves = targets.map((dir, p) => m.moveLog('t', p, dir, holders[p]!.onSwitch));
+  const cancelled = m.cancelMove('t-3');
+  t.same(await Promise.all(moves.slice(0, 3)), [true, true, true], 'the others moved');
+  t.equal(fs.most, 2, 'two copies at a time (two log directories)');
+  await cancelled;
+  t.equal(await moves[3], false, 'the cancelled move did not run');
+  t.same([0, 1, 2, 3].map((p) => m.logDirOf(`t-${p}`)), [B, A, B, B]);
+  for (const [p, h] of holders.entries()) {
+    const log = h.current instanceof Promise ? await h.current : h.current;
+    t.same(await readValues(log), Array.from({ length: 30 }, (_, i) => value(i)), `t-${p} intact`);
+  }
+  await m.closeAll();
+});
+
 t.test('start-up: a future replica is discarded while its partition is still current elsewhere, completed otherwise', async (t) => {
   const fs = new MemoryFileSystem();
   let m = await open(fs);

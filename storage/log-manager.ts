@@ -407,9 +407,10 @@ export class LogManager {
     next.catch(() => {
       if (this.logs.get(key) === next) this.logs.delete(key);
     });
+    const pausedAt = Date.now();
     onSwitch(next);
     await next.catch(() => undefined);
-    if (moved) this.opts.logger(`${key}: moved from ${sourceDir} to ${targetDir}`);
+    if (moved) this.opts.logger(`${key}: moved from ${sourceDir} to ${targetDir} (appends waited ${Date.now() - pausedAt} ms)`);
     return moved;
   }
 

@@ -9,10 +9,10 @@
  * - `catchUp` runs while appends continue: sealed segments are copied with their index files, the
  *   active segment up to its written size, again and again until what is left is small.
  * - `finish` runs once the source log was closed for the move (PartitionLog.closeForMove: no more
- *   appends, every file written as by a clean close): it copies the tail and every other file of
- *   the directory, the `.clean-shutdown` marker last, drops copies of segments the source no longer
- *   has (DeleteRecords during the copy) and syncs everything. The directory is then a complete,
- *   cleanly closed log; the LogManager renames it into place.
+ *   appends, the active segment rolled and sealed): it copies the tail and every other file of
+ *   the directory, drops copies of segments the source no longer has (DeleteRecords during the
+ *   copy), syncs everything in one round and writes the `.clean-shutdown` marker last. The
+ *   directory is then a complete, cleanly closed log; the LogManager renames it into place.
  *
  * Segment data is read through the source segments' open handles, so a segment that retention or
  * DeleteRecords renames away meanwhile is still read whole. Memory is one chunk buffer.
@@ -83,8 +83,10 @@ export class FutureLogCopy {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       await this.copySegments(false);
       const active = this.source.activeSegment;
-      if (active.writtenSize - (this.copied.get(active) ?? 0) <= TAIL_BYTES) return;
+      if (active.writtenSize - (this.copied.get(active) ?? 0) <= TAIL_BYTES) break;
     }
+    // Synced now, while appends continue: `finish` then only syncs the tail, keeping the pause short.
+    if (this.sync) for (const file of this.files.values()) await file.datasync();
   }
 
   /** After `source.closeForMove()`: copies the rest and makes the directory durable. */
@@ -95,22 +97,30 @@ export class FutureLogCopy {
       // Segments DeleteRecords removed from the source while they were being copied.
       if (isSegmentFile(name) && !live.has(name.slice(0, 20))) await this.fs.remove(`${this.dir}/${name}`);
     }
-    for (const [seg, file] of this.files) {
-      if (this.sync) await file.datasync();
-      await file.close();
-      this.files.delete(seg);
-    }
-    let marker: Buffer | null = null;
+    // The small files (checkpoints, snapshots, partition.metadata) are written in place: the
+    // directory is not trusted before its rename, so nothing needs to be atomic, only durable.
+    const written: StorageFile[] = [...this.files.values()];
+    this.files.clear();
     for (const name of await this.fs.readdir(this.source.dir)) {
-      if (isSegmentFile(name) || isTransient(name)) continue;
+      if (isSegmentFile(name) || isTransient(name) || name === CLEAN_SHUTDOWN_FILE) continue;
       const data = await this.fs.readFile(`${this.source.dir}/${name}`);
       if (data === null) continue;
-      if (name === CLEAN_SHUTDOWN_FILE) marker = data;
-      else await this.fs.writeFileAtomic(`${this.dir}/${name}`, data, this.sync);
+      const file = await this.fs.openFile(`${this.dir}/${name}`);
+      written.push(file);
+      await file.truncate(0);
+      await file.writev([data], 0);
     }
-    // Last: without it the copy would be opened as a log that crashed (recovered, not trusted).
-    if (marker !== null) await this.fs.writeFileAtomic(`${this.dir}/${CLEAN_SHUTDOWN_FILE}`, marker, this.sync);
+    try {
+      // One round of syncs for all of them.
+      if (this.sync) await Promise.all(written.map((f) => f.datasync()));
+    } finally {
+      for (const f of written) await f.close().catch(() => undefined);
+    }
     if (this.sync) await this.fs.syncDir(this.dir);
+    // Last, once everything else is durable: the copy is a complete log closed at its end (the
+    // source's recovery point is its end, see PartitionLog.closeForMove), so it opens without
+    // recovery.
+    await this.fs.writeFileAtomic(`${this.dir}/${CLEAN_SHUTDOWN_FILE}`, Buffer.alloc(0), this.sync);
   }
 
   /** Closes the copy's files (the directory is removed by the caller after a failure). */

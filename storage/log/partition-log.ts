@@ -1376,10 +1376,12 @@ export class PartitionLog {
 
   /**
    * The log is being moved to another log directory (log-mover.ts): refuses appends from the
-   * moment of the call, rolls the active segment (so the copy opens with an empty active segment
-   * to re-validate) and writes everything a clean close writes. Segment files stay open so that
-   * reads in progress finish; `releaseAfterMove` closes them. Throws when the log cannot be
-   * closed cleanly (a failed write), so that the move is abandoned and the log reopened.
+   * moment of the call and rolls the active segment. Once the roll's seal is done, every file of
+   * the directory is complete and durable (segments, their index files, the producer snapshot and
+   * the offsets checkpoint at the log end, so the recovery point is the log end and opening a copy
+   * re-validates only the empty active segment); nothing else is written, which keeps the pause
+   * short. Segment files stay open so that reads in progress finish; `releaseAfterMove` closes
+   * them. Throws when the log failed, so that the move is abandoned and the log reopened.
    */
   async closeForMove(): Promise<void> {
     if (this.closed) throw new Error(`log ${this.name} is closed`);
@@ -1388,7 +1390,9 @@ export class PartitionLog {
     await this.flushWrites();
     await this.recovering;
     if (this.failure !== null) throw new Error(`log ${this.name} failed: ${errorText(this.failure)}`);
-    await this.closeCleanly();
+    if (this.recoveryPoint < this.logEndOffset) throw new Error(`log ${this.name}: the last segment was not sealed`);
+    await this.writeOffsetCheckpoint();
+    await this.checkpoints.idle();
   }
 
   /** After a move: closes the files (the directory was renamed away and is being deleted). */

@@ -3,7 +3,9 @@
  * acks=all) produces continuously while AlterReplicaLogDirs (raw protocol: kafkajs has no admin
  * call for it) moves the partition from one directory to the other. DescribeLogDirs then shows the
  * partition in the new directory, its files are there and gone from the old one, and every
- * acknowledged record is read back exactly once, in order, before and after a restart.
+ * acknowledged record is read back exactly once, in order, before and after a restart. Kafka's
+ * own `kafka-log-dirs --describe` (Java Admin#describeLogDirs) sees the same placement when the
+ * reference Kafka jars are available.
  */
 import t, { type Test } from 'tap';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fetchRequest, RawConnection } from '../harness/raw-client.js';
+import { ReferenceKafka, runKafkaTool } from '../harness/reference-kafka.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { alterReplicaLogDirsApi, describeLogDirsApi, fetchApi, type DescribeLogDirsResponse } from '../../protocol/messages/index.js';
 import { readRecords, scanBatches } from '../../protocol/records/index.js';
@@ -159,6 +162,21 @@ t.test('a partition moves to the other log directory under continuous produce, a
       `nothing of the partition left in ${source}`,
     );
     checkExactlyOnce(t, await readAll(conn), acked, 'after the move');
+    const unavailable = await ReferenceKafka.unavailable();
+    if (unavailable !== null) t.comment(`kafka-log-dirs not run: ${unavailable}`);
+    else {
+      const tool = await runKafkaTool('org.apache.kafka.tools.LogDirsCommand', ['--bootstrap-server', samsa.bootstrap, '--describe', '--topic-list', TOPIC]);
+      t.equal(tool.code, 0, `kafka-log-dirs --describe\n${tool.stderr}`);
+      const json = tool.stdout.split('\n').find((l) => l.startsWith('{'));
+      const described = JSON.parse(json ?? '{}') as { brokers?: Array<{ logDirs: Array<{ logDir: string; error: string | null; partitions: Array<{ partition: string; isFuture: boolean }> }> }> };
+      const dirs = described.brokers?.[0]?.logDirs ?? [];
+      t.same(dirs.map((d) => d.logDir).sort(), [dirA, dirB].sort(), 'kafka-log-dirs lists both directories');
+      t.same(
+        dirs.flatMap((d) => d.partitions.map((p) => `${p.partition}@${d.logDir}${p.isFuture ? '*' : ''}`)),
+        [`${TOPIC}-0@${target}`],
+        'kafka-log-dirs sees the partition in its new directory',
+      );
+    }
     await producer.disconnect();
     conn.close();
 

@@ -47,7 +47,7 @@ export class Broker {
     readonly fetchSessions: FetchSessionCache,
     readonly producerIds: ProducerIdManager,
     readonly groups: GroupCoordinator,
-    private readonly logDirLock: LogDirLock,
+    private readonly logDirLocks: readonly LogDirLock[],
   ) {
     this.buffers = new BufferPool(undefined, config.poisonBuffers ? POISON_BYTE : null);
   }
@@ -59,13 +59,23 @@ export class Broker {
    */
   static async start(config: ServerConfig, logger = new Logger(), opts: BrokerStartOptions = {}): Promise<Broker> {
     const listener = config.listeners[0]!;
-    const lock = await LogDirLock.acquire(config.logDirs[0]!);
+    // Every log directory and the metadata log's is locked (Kafka's LogManager.lockLogDirs).
+    const locks: LogDirLock[] = [];
+    const releaseLocks = async (): Promise<void> => {
+      for (const l of locks.splice(0).reverse()) await l.release();
+    };
+    try {
+      for (const dir of new Set([config.metadataLogDir, ...config.logDirs])) locks.push(await LogDirLock.acquire(dir));
+    } catch (e) {
+      await releaseLocks().catch(() => undefined);
+      throw e;
+    }
     let controller: QuorumController | null = null;
     let replicaManager: ReplicaManager | null = null;
     let groups: GroupCoordinator | null = null;
     try {
       controller = await QuorumController.open({
-        dataDir: config.logDirs[0]!,
+        dataDir: config.metadataLogDir,
         nodeId: config.nodeId,
         listeners: config.advertisedListeners.length > 0 ? config.advertisedListeners : config.listeners,
         config,
@@ -76,7 +86,7 @@ export class Broker {
       const producerIds = new ProducerIdManager(controller, config.nodeId);
       groups = new GroupCoordinator(config, controller, replicaManager, logger);
       groups.start();
-      const broker = new Broker(config, logger, controller, replicaManager, new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), producerIds, groups, lock);
+      const broker = new Broker(config, logger, controller, replicaManager, new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), producerIds, groups, locks);
       const server = new SocketServer(new BrokerRequestDispatcher(broker), {
         maxFrameBytes: config.socketRequestMaxBytes,
         maxInFlight: 100,
@@ -119,7 +129,7 @@ export class Broker {
       await quietly(() => groups?.close());
       await quietly(() => replicaManager?.close());
       await quietly(() => controller?.close());
-      await quietly(() => lock.release());
+      await quietly(releaseLocks);
       throw e;
     }
   }
@@ -184,7 +194,7 @@ export class Broker {
     this.fetchSessions.close();
     await this.replicaManager.close();
     await this.controller.close();
-    await this.logDirLock.release();
-    this.logger.info(`stopped; data in ${this.logDirLock.dir}`);
+    for (const l of this.logDirLocks) await l.release();
+    this.logger.info(`stopped; data in ${this.config.logDirs.join(',')}`);
   }
 }

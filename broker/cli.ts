@@ -92,7 +92,7 @@ export async function main(args: string[]): Promise<void> {
     process.exit(1);
   }
   const { host, port } = broker.address;
-  logger.info(`started in ${Date.now() - started} ms, data in ${config.logDirs[0]}`);
+  logger.info(`started in ${Date.now() - started} ms, data in ${config.logDirs.join(',')}`);
   process.stdout.write(`samsa ready on ${host}:${port}\n`);
 
   let stopping = false;

@@ -10,12 +10,13 @@ import type { QuorumController } from '../controller/quorum-controller.js';
 import type { ImageChanges, MetadataImage, TopicImage } from '../controller/image.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { FileSystem } from '../storage/fs/file-system.js';
-import { LogManager } from '../storage/log-manager.js';
+import { DuplicateLogDirError, LogManager } from '../storage/log-manager.js';
 import { LogCleaner } from '../storage/log/cleaner.js';
 import type { PartitionLog } from '../storage/log/partition-log.js';
 import type { ServerConfig } from './config/server-config.js';
 import { effectiveTopicConfig, type TopicSettings } from './topic-settings.js';
 import type { Logger } from './logger.js';
+import { StartupError } from './startup-error.js';
 import { prepareBatches, type RecordError } from './produce/prepare-batches.js';
 
 export interface AppendOptions {
@@ -63,6 +64,8 @@ export function storageErrorCode(e: unknown): number {
 export class Partition {
   private log: PartitionLog | null = null;
   private opening: Promise<PartitionLog> | null = null;
+  /** Set while the log is being moved to another log directory: retention and compaction leave it alone. */
+  moving = false;
   private readonly watchers = new Set<() => void>();
   /** Bytes appended since start: delayed fetches compare it to decide whether min_bytes is met. */
   appendedBytes = 0;
@@ -88,19 +91,39 @@ export class Partition {
    */
   getLog(): PartitionLog | Promise<PartitionLog> {
     if (this.log !== null) return this.log;
-    this.opening ??= this.logs.getOrCreate(this.topic, this.index, this.topicId, this.settings.log).then(
+    this.opening ??= this.adopt(this.logs.getOrCreate(this.topic, this.index, this.topicId, this.settings.log));
+    return this.opening;
+  }
+
+  private adopt(log: Promise<PartitionLog>): Promise<PartitionLog> {
+    const opening: Promise<PartitionLog> = log.then(
       (l) => {
-        this.log = l;
+        if (this.opening === opening) this.log = l;
         return l;
       },
       (e: unknown) => {
-        this.opening = null;
+        if (this.opening === opening) this.opening = null;
         const err = new LogUnavailableError(`${this.topic}-${this.index}`, e);
         this.logger.throttled('error', `open:${this.topic}-${this.index}`, err.message);
         throw err;
       },
     );
-    return this.opening;
+    return opening;
+  }
+
+  /**
+   * The log stopped taking appends to be replaced by `next` (a move to another log directory):
+   * every use from now on waits for it. Settings changed meanwhile are applied to it.
+   */
+  switchLog(next: Promise<PartitionLog>): void {
+    this.log = null;
+    this.opening = this.adopt(
+      next.then((l) => {
+        l.updateConfig({ ...this.settings.log, fsyncEnabled: this.settings.log.fsyncEnabled && l.config.fsyncEnabled });
+        return l;
+      }),
+    );
+    this.opening.catch(() => undefined);
   }
 
   watch(fn: () => void): () => void {
@@ -133,7 +156,13 @@ export class ReplicaManager {
 
   /** `fs` replaces the disk under the partition logs (tests run the broker on an in-memory file system). */
   static async open(config: ServerConfig, controller: QuorumController, logger: Logger, fs?: FileSystem): Promise<ReplicaManager> {
-    const logs = await LogManager.open(config.logDirs[0]!, { fsyncEnabled: config.fsyncEnabled, logger: (msg) => logger.info(msg), ...(fs === undefined ? {} : { fs }) });
+    let logs: LogManager;
+    try {
+      logs = await LogManager.open(config.logDirs, { fsyncEnabled: config.fsyncEnabled, logger: (msg) => logger.info(msg), ...(fs === undefined ? {} : { fs }) });
+    } catch (e) {
+      if (e instanceof DuplicateLogDirError) throw new StartupError(`log.dirs: ${e.message}`);
+      throw e;
+    }
     const rm = new ReplicaManager(config, logs, logger);
     const image = controller.image();
     for (const t of image.topics.values()) rm.addTopic(t, image);
@@ -175,8 +204,8 @@ export class ReplicaManager {
     for (const d of await this.logs.partitionDirs()) {
       const t = image.topics.get(d.topic);
       if (t !== undefined && d.partition < t.partitions.length) continue;
-      this.logger.info(`removing ${d.dir}: its topic no longer exists`);
-      await this.logs.removeDir(d.dir);
+      this.logger.info(`removing ${d.logDir}/${d.dir}: its topic no longer exists`);
+      await this.logs.removeDir(d);
     }
   }
 
@@ -185,7 +214,7 @@ export class ReplicaManager {
     const now = Date.now();
     for (const p of [...this.allPartitions()]) {
       if (this.closed) return;
-      if (!this.isCurrent(p)) continue;
+      if (!this.isCurrent(p) || p.moving) continue;
       try {
         const log = await p.getLog();
         await log.applyRetention(now);
@@ -200,7 +229,7 @@ export class ReplicaManager {
   async runCleaner(): Promise<void> {
     for (const p of [...this.allPartitions()]) {
       if (this.closed) return;
-      if (!p.settings.compacted || !this.isCurrent(p)) continue;
+      if (!p.settings.compacted || !this.isCurrent(p) || p.moving) continue;
       const log = await p.getLog();
       await this.cleaner.clean(log, Date.now());
     }
@@ -277,7 +306,11 @@ export class ReplicaManager {
 
   private async appendToLog(partition: Partition, log: PartitionLog, records: Buffer, opts: AppendOptions): Promise<AppendResult> {
     // A log that ran out of space takes appends again once there is space (else append refuses).
-    if (log.failed) await log.recoverIfFailed();
+    if (log.failed) {
+      await log.recoverIfFailed();
+      // Replaced meanwhile (moved to another log directory): append to the log that serves now.
+      if (partition.openLog !== log && this.isCurrent(partition)) return this.appendRecords(partition.topic, partition.index, records, opts);
+    }
     const prepared = prepareBatches(records, opts.produceVersion, partition.settings, `${partition.topic}-${partition.index}`);
     if (prepared.errorCode !== ErrorCode.NONE) return failure(prepared.errorCode, prepared.errorMessage, prepared.recordErrors);
     const logAppendTime = partition.settings.logAppendTime ? Date.now() : undefined;
@@ -306,6 +339,45 @@ export class ReplicaManager {
       logStartOffset: outcome.logStartOffset,
       recordErrors: [],
     };
+  }
+
+  /**
+   * AlterReplicaLogDirs for one partition (Kafka's ReplicaManager.alterReplicaLogDirs): an unknown
+   * log directory is LOG_DIR_NOT_FOUND, a partition this broker does not have
+   * UNKNOWN_TOPIC_OR_PARTITION. The partition's own directory is a no-op that cancels a move in
+   * progress, as in Kafka; otherwise a move starts (a move elsewhere in progress is replaced) and
+   * runs in the background, and the answer does not wait for it.
+   */
+  async alterLogDir(topic: string, index: number, path: string): Promise<number> {
+    const target = this.logs.logDirNamed(path);
+    if (target === undefined) return ErrorCode.LOG_DIR_NOT_FOUND;
+    const partition = this.partition(topic, index);
+    if (partition === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    try {
+      await partition.getLog();
+    } catch (e) {
+      return storageErrorCode(e);
+    }
+    if (this.closed || !this.isCurrent(partition)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    const key = `${topic}-${index}`;
+    if (this.logs.moveTarget(key) === target) return ErrorCode.NONE;
+    if (this.logs.logDirOf(key) === target) {
+      await this.logs.cancelMove(key);
+      return ErrorCode.NONE;
+    }
+    partition.moving = true;
+    // A compaction or retention pass already running on this partition finishes first.
+    const moved = this.logs.moveLog(topic, index, target, (next) => partition.switchLog(next), this.maintenance);
+    void (async () => {
+      try {
+        await moved;
+      } catch (e) {
+        this.logger.error(`moving ${key} to ${target} failed: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        if (this.logs.moveTarget(key) === undefined) partition.moving = false;
+      }
+    })();
+    return ErrorCode.NONE;
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@
  * The broker's static configuration: Kafka's server.properties syntax and names, command-line
  * overrides on top, every key and value validated before anything else happens.
  */
+import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { LogConfig } from '../../storage/log/log-config.js';
 import { brokerConfigByName, parseHostCounts, synonymToTopicValue, topicConfigByName, validateValue } from './definitions.js';
@@ -25,6 +26,8 @@ export interface ServerConfig {
   readonly listeners: readonly Listener[];
   readonly advertisedListeners: readonly Listener[];
   readonly logDirs: readonly string[];
+  /** Where the metadata log (`__cluster_metadata-0`) and meta.properties live: metadata.log.dir, else the first of log.dirs. */
+  readonly metadataLogDir: string;
   readonly clusterId: string | null;
   readonly numPartitions: number;
   readonly defaultReplicationFactor: number;
@@ -174,7 +177,14 @@ export function loadServerConfig(opts: LoadOptions): ServerConfig {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  if (logDirs.length !== 1) throw new ConfigError(`log.dirs must name exactly one directory (got ${logDirs.length})`);
+  if (logDirs.length === 0) throw new ConfigError('log.dirs must name at least one directory');
+  // Kafka's KafkaConfig refuses a directory named twice (it would be locked and scanned twice).
+  const seenDirs = new Set<string>();
+  for (const d of logDirs) {
+    if (seenDirs.has(resolve(d))) throw new ConfigError(`log.dirs names ${d} twice`);
+    seenDirs.add(resolve(d));
+  }
+  const metadataLogDir = get('metadata.log.dir')?.trim() || logDirs[0]!;
 
   let nodeId = int('node.id');
   if (explicit.has('broker.id') && !explicit.has('node.id')) nodeId = int('broker.id');
@@ -194,6 +204,7 @@ export function loadServerConfig(opts: LoadOptions): ServerConfig {
     listeners,
     advertisedListeners,
     logDirs,
+    metadataLogDir,
     clusterId: get('cluster.id'),
     numPartitions: int('num.partitions'),
     defaultReplicationFactor: int('default.replication.factor'),

@@ -25,6 +25,7 @@ import { initProducerIdHandler } from './22-init-producer-id.js';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
+import { alterReplicaLogDirsHandler } from './34-alter-replica-log-dirs.js';
 import { describeLogDirsHandler } from './35-describe-log-dirs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
 import { deleteGroupsHandler } from './42-delete-groups.js';
@@ -59,6 +60,7 @@ const handlers: Array<Handler<any, any>> = [
   offsetForLeaderEpochHandler,
   describeConfigsHandler,
   alterConfigsHandler,
+  alterReplicaLogDirsHandler,
   describeLogDirsHandler,
   createPartitionsHandler,
   deleteGroupsHandler,

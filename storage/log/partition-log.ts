@@ -872,6 +872,8 @@ export class PartitionLog {
   /** Moves the log start offset forward (DeleteRecords); durable before it resolves. */
   async deleteRecordsBefore(offset: number): Promise<void> {
     if (offset <= this.logStartOffset) return;
+    // A closed log's checkpoint would not reach the log that replaced it (a move): the caller retries.
+    if (this.closed) throw new Error(`log ${this.name} is closed`);
     this.changedSinceOpen = true;
     this.logStartOffset = Math.min(offset, this.highWatermark);
     await this.writeOffsetCheckpoint();
@@ -1370,6 +1372,37 @@ export class PartitionLog {
     await this.writeOffsetCheckpoint();
     await this.checkpoints.idle();
     await fs.writeFileAtomic(`${this.dir}/${CLEAN_SHUTDOWN_FILE}`, Buffer.alloc(0), this.config.fsyncEnabled);
+  }
+
+  /**
+   * The log is being moved to another log directory (log-mover.ts): refuses appends from the
+   * moment of the call and rolls the active segment. Once the roll's seal is done, every file of
+   * the directory is complete and durable (segments, their index files, the producer snapshot and
+   * the offsets checkpoint at the log end, so the recovery point is the log end and opening a copy
+   * re-validates only the empty active segment); nothing else is written, which keeps the pause
+   * short. Segment files stay open so that reads in progress finish; `releaseAfterMove` closes
+   * them. Throws when the log failed, so that the move is abandoned and the log reopened.
+   */
+  async closeForMove(): Promise<void> {
+    if (this.closed) throw new Error(`log ${this.name} is closed`);
+    if (this.failure === null && this.activeSegment.size > 0) this.roll();
+    this.closed = true;
+    await this.flushWrites();
+    await this.recovering;
+    if (this.failure !== null) throw new Error(`log ${this.name} failed: ${errorText(this.failure)}`);
+    if (this.recoveryPoint < this.logEndOffset) throw new Error(`log ${this.name}: the last segment was not sealed`);
+    await this.writeOffsetCheckpoint();
+    await this.checkpoints.idle();
+  }
+
+  /** After a move: closes the files (the directory was renamed away and is being deleted). */
+  async releaseAfterMove(): Promise<void> {
+    this.closed = true;
+    await this.checkpoints.idle();
+    for (const d of this.pendingDeletes) clearTimeout(d.timer);
+    this.pendingDeletes.clear();
+    for (const s of this.segments) await s.close().catch(() => undefined);
+    this.indexCache.clear();
   }
 
   /** Closes without the clean-shutdown work (the directory is about to be deleted). */

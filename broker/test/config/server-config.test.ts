@@ -1,5 +1,5 @@
 /**
- * Connection limit settings: parsed with Kafka's names and rules.
+ * Connection limit and log directory settings: parsed with Kafka's names and rules.
  */
 import t from 'tap';
 import { loadServerConfig } from '../../config/server-config.js';
@@ -26,4 +26,13 @@ t.test('max.connections.per.ip of 0 needs overrides (Kafka rule)', async (t) => 
   t.throws(() => loadServerConfig({ overrides: { 'max.connections.per.ip': '0' } }), /only if max.connections.per.ip.overrides/);
   t.equal(loadServerConfig({ overrides: { 'max.connections.per.ip': '0', 'max.connections.per.ip.overrides': '127.0.0.1:10' } }).maxConnectionsPerIp, 0);
   t.throws(() => loadServerConfig({ overrides: { 'max.connection.creation.rate': '-1' } }), /at least 0/);
+});
+
+t.test('log.dirs: a comma list; a directory named twice is refused; metadata.log.dir defaults to the first', async (t) => {
+  const c = loadServerConfig({ overrides: { 'log.dirs': '/x/a, /x/b ,/x/c' } });
+  t.same(c.logDirs, ['/x/a', '/x/b', '/x/c']);
+  t.equal(c.metadataLogDir, '/x/a');
+  t.equal(loadServerConfig({ overrides: { 'log.dirs': '/x/a,/x/b', 'metadata.log.dir': '/x/m' } }).metadataLogDir, '/x/m');
+  t.throws(() => loadServerConfig({ overrides: { 'log.dirs': '/x/a,/x/b,/x/a/' } }), /log.dirs names \/x\/a\/ twice/);
+  t.throws(() => loadServerConfig({ overrides: { 'log.dirs': ' , ' } }), /at least one directory/);
 });

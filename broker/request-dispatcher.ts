@@ -99,16 +99,23 @@ export class BrokerRequestDispatcher implements RequestDispatcher {
   }
 
   /**
-   * A handler's answer that cannot be encoded in the request's version (a bug: a field set that the
-   * version lacks) is logged and replaced by the handler's error answer, so the client gets
-   * UNKNOWN_SERVER_ERROR rather than a closed connection it would retry blindly.
+   * An answer that cannot be encoded in the request's version (an error message echoing a name
+   * near the int16 string limit, or a field the version lacks) is replaced by the handler's error
+   * answer, so the client gets UNKNOWN_SERVER_ERROR rather than a closed connection it would retry
+   * blindly. When even that cannot be encoded the connection closes, as Kafka's does.
    */
   private respondOrFail(handler: Handler<unknown, unknown>, request: unknown, ctx: DispatchContext, response: unknown): DispatchResult {
     try {
       return this.respond(handler, ctx, response);
     } catch (e) {
       if (!(e instanceof ProtocolError) && !(e instanceof RangeError)) throw e;
-      return this.failed(handler, request, ctx, e);
+      const what = `${handler.api.name} v${ctx.apiVersion}`;
+      this.broker.logger.once('warn', `encode/${what}`, `the answer to ${what} from ${ctx.connection.remoteAddress} cannot be encoded (${e.message}); answering UNKNOWN_SERVER_ERROR`);
+      try {
+        return this.respond(handler, ctx, handler.errorResponse(request, ErrorCode.UNKNOWN_SERVER_ERROR, ctx));
+      } catch (again) {
+        throw new CloseConnection(`the answer to ${what} cannot be encoded: ${again instanceof Error ? again.message : String(again)}`);
+      }
     }
   }
 

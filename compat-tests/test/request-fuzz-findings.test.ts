@@ -83,3 +83,20 @@ t.test('deleting a topic with a 249-character name (the longest legal) keeps the
   const recreated = await again.request(createTopicsApi, 7, { ...defaultCreateTopicsRequest(), topics, timeoutMs: 5000 });
   t.equal(recreated.topics[0]!.errorCode, ErrorCode.NONE, 'the name can be used again');
 });
+
+t.test('an answer too long to encode (an error message echoing a 32 KB name) is UNKNOWN_SERVER_ERROR, not a closed connection', async (t) => {
+  const c = await RawConnection.open(samsa.host, samsa.port);
+  t.teardown(() => c.close());
+  // v3 is not flexible: the name fits the request's int16 string, the message quoting it does not.
+  const name = 'n'.repeat(32_700);
+  const res = await c.request(describeConfigsApi, 3, {
+    resources: [{ resourceType: 2, resourceName: name, configurationKeys: null }],
+    includeSynonyms: false,
+    includeDocumentation: false,
+  });
+  t.equal(res.results[0]?.errorCode, ErrorCode.UNKNOWN_SERVER_ERROR);
+  t.equal(res.results[0]?.resourceName, name, 'the resource is named in the answer');
+  const av = await c.request(apiVersionsApi, 3, { ...defaultApiVersionsRequest(), clientSoftwareName: 'check', clientSoftwareVersion: '1' });
+  t.equal(av.errorCode, ErrorCode.NONE, 'the connection stays open');
+  t.match(samsa.stderr, /the answer to DescribeConfigs v3 from \S+ cannot be encoded/, 'logged once, as a warning');
+});

@@ -18,8 +18,8 @@
  *      2,000 partitions (the 6-partition figure is the acks=1 phase above);
  *   4. the broker's peak resident set (VmHWM) over all of it.
  *
- * Broker CPU of a Java phase is read when the tool's JVM is spawned and after it exited (the
- * broker is idle while the JVM starts; each phase waits for the broker to be idle first).
+ * Broker CPU of a Java phase is read when the tool's JVM is spawned and after it exited, less the
+ * broker's idle rate over that span (each phase first waits for the broker to be idle).
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -66,26 +66,44 @@ const JAVA_CONSUME = [
 /** Kafka's own defaults where the harness sets test-friendly values (Samsa has the same defaults). */
 const KAFKA_DEFAULTS = { 'group.initial.rebalance.delay.ms': '3000', 'offsets.topic.num.partitions': '50' };
 
+/**
+ * Broker CPU over a Java tool's run, from its JVM's spawn to its exit, less what the broker uses
+ * when idle (measured just before, see `waitQuiet`) over the same time: the broker waits for the
+ * tool's JVM to start, and an idle JVM broker still runs its compiler and background threads.
+ */
 class Meter implements PhaseHooks {
   private before = NaN;
+  private startedAt = 0;
   cpu = NaN;
-  constructor(private readonly pid: number) {}
+  constructor(
+    private readonly pid: number,
+    private readonly idlePerSecond: number,
+  ) {}
   onStart = (): void => {
+    this.startedAt = performance.now();
     this.before = cpuSeconds(this.pid);
   };
   onEnd = (): void => {
-    this.cpu = cpuSeconds(this.pid) - this.before;
+    const idle = (this.idlePerSecond * (performance.now() - this.startedAt)) / 1000;
+    this.cpu = Math.max(0, cpuSeconds(this.pid) - this.before - idle);
   };
 }
 
-/** Waits (at most 20 s) until the broker used under 10% of a core over 300 ms: topic creation is done. */
-async function waitQuiet(pid: number): Promise<void> {
+/**
+ * Waits (at most 20 s) until the broker used under 10% of a core over 500 ms (topic creation and
+ * the previous phase are done); returns its CPU seconds per second over that last window.
+ */
+async function waitQuiet(pid: number): Promise<number> {
   const deadline = Date.now() + 20_000;
+  let rate = NaN;
   while (Date.now() < deadline) {
     const before = cpuSeconds(pid);
-    await sleep(300);
-    if (cpuSeconds(pid) - before < 0.03) return;
+    const at = performance.now();
+    await sleep(500);
+    rate = (cpuSeconds(pid) - before) / ((performance.now() - at) / 1000);
+    if (rate < 0.1) return rate;
   }
+  return rate;
 }
 
 async function createTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
@@ -106,8 +124,7 @@ async function javaPhases(target: BenchTarget & { pid: number }, sizes: Sizes, t
   for (const p of JAVA_PRODUCE) {
     const numRecords = p.recordSize === 100 ? sizes.small : sizes.large;
     await createTopic(bootstrap, topicOf(p.key), JAVA_PARTITIONS);
-    await waitQuiet(pid);
-    const m = new Meter(pid);
+    const m = new Meter(pid, await waitQuiet(pid));
     const r = await runJavaProducer({ bootstrap, topic: topicOf(p.key), numRecords, recordSize: p.recordSize, acks: p.acks, batchSize: 65536, lingerMs: 5 }, m);
     round.javaProduce.set(p.key, { r, cpu: m.cpu });
     console.log(`  java produce ${p.label}: ${fmt(r.recordsPerSec, 0)} records/s, p99 ${r.p99Ms} ms. Broker CPU ${fmt(m.cpu, 2)} s.`);
@@ -115,8 +132,7 @@ async function javaPhases(target: BenchTarget & { pid: number }, sizes: Sizes, t
   }
   for (const c of JAVA_CONSUME) {
     const numRecords = c.from.startsWith('j100-') ? sizes.small : sizes.large;
-    await waitQuiet(pid);
-    const m = new Meter(pid);
+    const m = new Meter(pid, await waitQuiet(pid));
     const r = await runJavaConsumer({ bootstrap, topic: topicOf(c.from), numRecords, group: topicOf(c.key) }, m);
     round.javaConsume.set(c.key, { r, cpu: m.cpu });
     console.log(`  java consume ${c.label}: ${fmt(r.fetchRecordsPerSec, 0)} records/s after join. Broker CPU ${fmt(m.cpu, 2)} s.`);
@@ -125,8 +141,7 @@ async function javaPhases(target: BenchTarget & { pid: number }, sizes: Sizes, t
     if (partitions === JAVA_PARTITIONS) continue;
     const topic = topicOf(`scan-${partitions}`);
     await createTopic(bootstrap, topic, partitions);
-    await waitQuiet(pid);
-    const m = new Meter(pid);
+    const m = new Meter(pid, await waitQuiet(pid));
     const r = await runJavaProducer({ bootstrap, topic, numRecords: sizes.small, recordSize: 100, acks: '1', batchSize: 65536, lingerMs: 5 }, m);
     round.scan.set(partitions, { r, cpu: m.cpu });
     console.log(`  java produce 100 B, acks=1, ${partitions} partitions: ${fmt(r.recordsPerSec, 0)} records/s. Broker CPU ${fmt(m.cpu, 2)} s.`);
@@ -242,7 +257,8 @@ function ratioCells(r: Row): string[] {
     goal = `≤ ${r.goal.atMost}×`;
     met = Number.isFinite(ratio) ? (ratio <= r.goal.atMost ? 'met' : 'missed') : 'not measured';
   }
-  return [r.metric, r.generator, `${fmt(r.samsa, r.digits)} ${r.unit}`, `${fmt(r.kafka, r.digits)} ${r.unit}`, `${fmt(ratio, 2)}×`, goal, met];
+  const cell = (v: number): string => (r.unit === '' ? fmt(v, r.digits) : `${fmt(v, r.digits)} ${r.unit}`);
+  return [r.metric, r.generator, cell(r.samsa), cell(r.kafka), `${fmt(ratio, 2)}×`, goal, met];
 }
 
 const perM = (cpu: number, records: number): number => (cpu / records) * 1e6;
@@ -310,11 +326,12 @@ export function compareReport(c: CompareResult, sizes: Sizes, librdkafkaVersion:
       `\`kafka-producer-perf-test\` (org.apache.kafka.tools.ProducerPerformance; ${sizes.small.toLocaleString('en-US')} × 100 B and ${sizes.large.toLocaleString('en-US')} × 1,000 B, ` +
       `${JAVA_PARTITIONS} partitions, batch.size 65536, linger.ms 5, no compression, unthrottled) and \`kafka-consumer-perf-test\` ` +
       '(org.apache.kafka.tools.ConsumerPerformance, as a new group member reading the acks=1 topics; its records/s after the join). ' +
-      'Broker CPU is user + system time of the broker process (/proc/<pid>/stat); for the Java tools from the spawn of the tool\'s JVM to its exit (the broker idles while the JVM starts). ' +
+      'Broker CPU is user + system time of the broker process (/proc/<pid>/stat); for the Java tools from the spawn of the tool\'s JVM to its exit, ' +
+      'less the broker\'s idle CPU rate (measured over 500 ms just before) times that span, as the broker idles while the tool\'s JVM starts. ' +
       'Ratio = Samsa median / Kafka median; the goals are on that ratio.',
   );
   out.push('');
-  out.push(table(['metric', 'generator', 'Samsa', 'Kafka', 'Samsa / Kafka', 'goal', ''], rows.map(ratioCells)));
+  out.push(table(['metric', 'generator', 'Samsa', 'Kafka', 'Samsa / Kafka', 'goal', 'verdict'], rows.map(ratioCells)));
   out.push('');
 
   out.push('### Partitions');

@@ -90,18 +90,19 @@ class Meter implements PhaseHooks {
 }
 
 /**
- * Waits (at most 20 s) until the broker used under 10% of a core over 500 ms (topic creation and
- * the previous phase are done); returns its CPU seconds per second over that last window.
+ * Waits (at most 30 s) until the broker used under 3% of a core over one second (topic creation,
+ * the previous phase and the compilation and collection after it are done); returns its CPU
+ * seconds per second over that last second. A JVM broker takes longer to settle than Samsa.
  */
 async function waitQuiet(pid: number): Promise<number> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 30_000;
   let rate = NaN;
   while (Date.now() < deadline) {
     const before = cpuSeconds(pid);
     const at = performance.now();
-    await sleep(500);
+    await sleep(1000);
     rate = (cpuSeconds(pid) - before) / ((performance.now() - at) / 1000);
-    if (rate < 0.1) return rate;
+    if (rate < 0.03) return rate;
   }
   return rate;
 }
@@ -258,7 +259,7 @@ function ratioCells(r: Row): string[] {
     met = Number.isFinite(ratio) ? (ratio <= r.goal.atMost ? 'met' : 'missed') : 'not measured';
   }
   const cell = (v: number): string => (r.unit === '' ? fmt(v, r.digits) : `${fmt(v, r.digits)} ${r.unit}`);
-  return [r.metric, r.generator, cell(r.samsa), cell(r.kafka), `${fmt(ratio, 2)}×`, goal, met];
+  return [r.metric, r.generator, cell(r.samsa), cell(r.kafka), Number.isFinite(ratio) ? `${fmt(ratio, 2)}×` : 'n/a', goal, met];
 }
 
 const perM = (cpu: number, records: number): number => (cpu / records) * 1e6;
@@ -327,7 +328,7 @@ export function compareReport(c: CompareResult, sizes: Sizes, librdkafkaVersion:
       `${JAVA_PARTITIONS} partitions, batch.size 65536, linger.ms 5, no compression, unthrottled) and \`kafka-consumer-perf-test\` ` +
       '(org.apache.kafka.tools.ConsumerPerformance, as a new group member reading the acks=1 topics; its records/s after the join). ' +
       'Broker CPU is user + system time of the broker process (/proc/<pid>/stat); for the Java tools from the spawn of the tool\'s JVM to its exit, ' +
-      'less the broker\'s idle CPU rate (measured over 500 ms just before) times that span, as the broker idles while the tool\'s JVM starts. ' +
+      'less the broker\'s idle CPU rate (measured over the second before, once under 3% of a core) times that span, as the broker idles while the tool\'s JVM starts. ' +
       'Ratio = Samsa median / Kafka median; the goals are on that ratio.',
   );
   out.push('');
@@ -344,7 +345,8 @@ export function compareReport(c: CompareResult, sizes: Sizes, librdkafkaVersion:
   const scanRows: string[][] = SCAN_PARTITIONS.map((n) => {
     const rate = both((r) => r.scan.get(n)!.r.recordsPerSec);
     const cpu = both((r) => perM(r.scan.get(n)!.cpu, r.scan.get(n)!.r.records));
-    return [n.toLocaleString('en-US'), fmt(rate.samsa, 0), fmt(rate.kafka, 0), fmt(cpu.samsa, 2), fmt(cpu.kafka, 2), `${fmt(cpu.samsa / cpu.kafka, 2)}×`];
+    const ratio = cpu.samsa / cpu.kafka;
+    return [n.toLocaleString('en-US'), fmt(rate.samsa, 0), fmt(rate.kafka, 0), fmt(cpu.samsa, 2), fmt(cpu.kafka, 2), Number.isFinite(ratio) ? `${fmt(ratio, 2)}×` : 'n/a'];
   });
   out.push(table(['partitions', 'Samsa records/s', 'Kafka records/s', 'Samsa CPU s per M', 'Kafka CPU s per M', 'CPU Samsa / Kafka'], scanRows));
   out.push('');

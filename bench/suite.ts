@@ -347,7 +347,7 @@ function compareRows(items: Comparison[]): string[][] {
 export function report(
   runs: RunResult[],
   sizes: Sizes,
-  opts: { sizeNote: string; quick: boolean; external: boolean; pid: number | null; minutes: number; loadBefore: number },
+  opts: { command: string; sizeNote: string; external: boolean; pid: number | null; minutes: number; loadBefore: number },
 ): string {
   const haveProcess = !opts.external || opts.pid !== null;
   const out: string[] = [];
@@ -355,7 +355,7 @@ export function report(
   out.push('# Samsa benchmark results');
   out.push('');
   out.push(
-    `Written by \`${opts.quick ? 'node dist/bench/suite.js --quick' : 'make bench'}\` (bench/suite.ts) on ${new Date().toISOString().slice(0, 10)}` +
+    `Written by \`${opts.command}\` (bench/suite.ts) on ${new Date().toISOString().slice(0, 10)}` +
       `${opts.sizeNote}.`,
   );
   out.push('');
@@ -579,7 +579,8 @@ if (compare) {
 } else {
   for (let i = 1; i <= sizes.runs; i++) runs.push(await runOnce(i, sizes, external));
 }
-let text = report(runs, sizes, { sizeNote, quick, external: external !== null, pid: pidFlag, minutes: (performance.now() - began) / 60_000, loadBefore });
+const command = quick ? `node dist/bench/suite.js --quick${compare ? ' --compare-kafka' : ''}` : compare ? 'make bench-compare' : 'make bench';
+let text = report(runs, sizes, { command, sizeNote, external: external !== null, pid: pidFlag, minutes: (performance.now() - began) / 60_000, loadBefore });
 if (compareSection !== '') text += `\n${compareSection}`;
 // The profile-based explanation of missed goals is written by hand (bench/bounds.md) and kept with the figures.
 const bounds = join(repoRoot, 'bench', 'bounds.md');

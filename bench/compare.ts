@@ -351,10 +351,11 @@ export function compareReport(c: CompareResult, sizes: Sizes, librdkafkaVersion:
   out.push(table(['partitions', 'Samsa records/s', 'Kafka records/s', 'Samsa CPU s per M', 'Kafka CPU s per M', 'CPU Samsa / Kafka'], scanRows));
   out.push('');
   const scale = (b: BrokerName): number => median(c[b].map((r) => r.scan.get(2000)!.cpu / r.scan.get(2000)!.r.records / (r.scan.get(6)!.cpu / r.scan.get(6)!.r.records)));
+  const times = (x: number): string => (Number.isFinite(x) ? `${fmt(x, 2)}×` : 'n/a');
   const verdict = (x: number): string => (!Number.isFinite(x) ? 'not measured' : x <= 3 ? 'within 3×' : 'more than 3×');
   out.push(
-    `CPU per record at 2,000 partitions relative to 6 partitions (median of per-round ratios): Samsa ${fmt(scale('samsa'), 2)}× (${verdict(scale('samsa'))}), ` +
-      `Kafka ${fmt(scale('kafka'), 2)}× (${verdict(scale('kafka'))}).`,
+    `CPU per record at 2,000 partitions relative to 6 partitions (median of per-round ratios): Samsa ${times(scale('samsa'))} (${verdict(scale('samsa'))}), ` +
+      `Kafka ${times(scale('kafka'))} (${verdict(scale('kafka'))}).`,
   );
   out.push('');
   const warn = (b: BrokerName): string => c[b].map((r) => String(r.warnings)).join(', ');

@@ -3,7 +3,7 @@ SPEC ?= ../shared/kafka-spec
 NODE_MODULES_STAMP := node_modules/.samsa-installed
 TEST_FILES ?= $(shell find dist -path '*/test/*' -name '*.test.js' -not -path '*/node_modules/*' 2>/dev/null | sort)
 
-.PHONY: all install system-deps reference-kafka python-clients go-clients test-clients build generate run test fuzz fuzz-diff bench bench-protocol bench-storage clean
+.PHONY: all install system-deps reference-kafka python-clients go-clients test-clients build generate run test fuzz fuzz-diff bench bench-compare bench-protocol bench-storage clean
 
 all: build
 
@@ -82,10 +82,17 @@ fuzz-diff: build reference-kafka
 	node dist/compat-tests/differential/fuzz.js
 
 # The end-to-end suite against a fresh broker with node-rdkafka load (bench/suite.ts; writes
-# bench/results.md; BENCH_ARGS e.g. '--runs 2' or '--bootstrap host:port'), then the others.
+# bench/results.md; BENCH_ARGS e.g. '--runs 2', '--bootstrap host:port' or '--compare-kafka'), then the others.
 bench: build
 	node dist/bench/suite.js $(BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-protocol bench-storage
+
+# Samsa next to the reference Apache Kafka (default settings), the same phases on both, interleaved
+# per round, with node-rdkafka and Kafka's Java perf tools as load generators; ratios go to
+# bench/results.md (bench/compare.ts; same as `make bench BENCH_ARGS=--compare-kafka` without the
+# protocol and storage benches).
+bench-compare: build reference-kafka
+	node dist/bench/suite.js --compare-kafka $(BENCH_ARGS)
 
 bench-protocol: build
 	node dist/bench/protocol.js

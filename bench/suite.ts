@@ -2,7 +2,8 @@
  * `make bench`: the standard end-to-end suite against a real broker, with node-rdkafka as the
  * load generator (bench/perf/*.ts), and the broker's own cost read from /proc.
  *
- *   node dist/bench/suite.js [--bootstrap HOST:PORT [--pid PID]] [--runs N] [--quick] [--out FILE]
+ *   node dist/bench/suite.js [--bootstrap HOST:PORT [--pid PID] | --compare-kafka] [--runs N]
+ *     [--quick | --scale F] [--out FILE]
  *
  * Each run starts a fresh `bin/samsa start` (default settings, empty temporary data dir) unless
  * --bootstrap names a broker to use (then process metrics are reported only with --pid), and
@@ -23,7 +24,10 @@
  * VmHWM read at the end); a Metadata probe every 250 ms, from a worker thread, records how long
  * the broker takes to answer while loaded (the slowest per phase shows stalls). Medians of --runs runs (3) go to bench/results.md (or --out), with the
  * Apache Kafka reference figures and Samsa's goals. --quick: 20,000 / 2,000 records, 200 round
- * trips, 1 run, for a smoke test.
+ * trips, 1 run, for a smoke test; --scale F (0 < F <= 1) multiplies the full sizes.
+ *
+ * --compare-kafka runs the same phases on Samsa and on the reference Apache Kafka, interleaved,
+ * plus Kafka's own Java load generators, and adds a side-by-side section (bench/compare.ts).
  */
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,9 +43,9 @@ import type { ProbeSample } from './perf/metadata-probe.js';
 import { cpuSeconds, memoryStatus, RssSampler } from './perf/process-metrics.js';
 import { formatProducer, runProducer, type ProducerResult } from './perf/producer.js';
 
-const USAGE = `usage: node dist/bench/suite.js [--bootstrap HOST:PORT [--pid PID]] [--runs N] [--quick] [--out FILE]`;
+const USAGE = `usage: node dist/bench/suite.js [--bootstrap HOST:PORT [--pid PID] | --compare-kafka] [--runs N] [--quick | --scale F] [--out FILE]`;
 
-interface Sizes {
+export interface Sizes {
   small: number;
   large: number;
   roundTrips: number;
@@ -51,8 +55,8 @@ interface Sizes {
   warmUpRoundTrips: number;
 }
 
-const FULL: Sizes = { small: 2_000_000, large: 200_000, roundTrips: 10_000, runs: 3, warmUpRecords: 1_000_000, warmUpRoundTrips: 1_000 };
-const QUICK: Sizes = { small: 20_000, large: 2_000, roundTrips: 200, runs: 1, warmUpRecords: 2_000, warmUpRoundTrips: 20 };
+export const FULL: Sizes = { small: 2_000_000, large: 200_000, roundTrips: 10_000, runs: 3, warmUpRecords: 1_000_000, warmUpRoundTrips: 1_000 };
+export const QUICK: Sizes = { small: 20_000, large: 2_000, roundTrips: 200, runs: 1, warmUpRecords: 2_000, warmUpRoundTrips: 20 };
 const PARTITIONS = 6;
 
 interface ProduceSpec {
@@ -142,14 +146,14 @@ class MetadataProbe {
   }
 }
 
-interface Phase<R> {
+export interface Phase<R> {
   r: R;
   cpu: number;
   peakRss: number;
   probeMaxMs: number;
 }
 
-interface RunResult {
+export interface RunResult {
   startToMetadataMs: number;
   startToReadyMs: number;
   idleRss: number;
@@ -183,92 +187,24 @@ async function warmUp(bootstrap: string, sizes: Sizes, topicOf: (key: string) =>
   await runEndToEnd({ bootstrap, topic: topicOf('warm-up-e2e'), numRecords: sizes.warmUpRoundTrips, recordSize: 100, acks: '1' });
 }
 
+/** A running broker the phases are measured against; the caller starts and stops it. */
+export interface BenchTarget {
+  bootstrap: string;
+  /** The broker's process, for /proc metrics; null when unknown. */
+  pid: number | null;
+  startToMetadataMs: number;
+  startToReadyMs: number;
+}
+
 async function runOnce(run: number, sizes: Sizes, external: { bootstrap: string; pid: number | null } | null): Promise<RunResult> {
   const broker = external === null ? await BenchBroker.start() : null;
-  const bootstrap = broker?.bootstrap ?? external!.bootstrap;
-  const pid = broker?.pid ?? external?.pid ?? null;
   try {
-    if (broker) console.log(`run ${run}: broker pid ${broker.pid} on ${bootstrap}; spawn to first Metadata ${fmt(broker.startToMetadataMs, 0)} ms`);
-    // Idle resident set once the broker has settled after start-up.
-    await sleep(500);
-    const idleRss = pid === null ? NaN : memoryStatus(pid).rss;
-    const sampler = pid === null ? null : new RssSampler(pid, 50).start();
-    const [host, portText] = [bootstrap.slice(0, bootstrap.lastIndexOf(':')), bootstrap.slice(bootstrap.lastIndexOf(':') + 1)];
-    const probe = new MetadataProbe(host, Number(portText));
-    const phase = <R>(r: R, m: PhaseMeter): Phase<R> => ({ r, cpu: m.cpu, peakRss: m.peakRss, probeMaxMs: NaN });
-    const windows: Array<[Phase<unknown>, number, number]> = [];
-    const tag = `${Date.now().toString(36)}-${run}`;
-    const topicOf = (key: string): string => `bench-${key}-${tag}`;
-
-    const warmUpStarted = performance.now();
-    await warmUp(bootstrap, sizes, topicOf);
-    console.log(`  warm-up: ${fmt((performance.now() - warmUpStarted) / 1000, 1)} s (not measured)`);
-
-    const produce = new Map<string, Phase<ProducerResult>>();
-    for (const p of PRODUCE) {
-      const cpu = new PhaseMeter(pid, sampler);
-      const n = p.recordSize === 100 ? sizes.small : sizes.large;
-      const r = await runProducer(
-        {
-          bootstrap,
-          topic: topicOf(p.key),
-          numRecords: n,
-          recordSize: p.recordSize,
-          acks: p.acks,
-          lingerMs: 5,
-          batchSize: 65536,
-          compression: 'none',
-          partitions: PARTITIONS,
-          throughput: -1,
-        },
-        cpu,
-      );
-      const ph = phase(r, cpu);
-      windows.push([ph, cpu.startedAt, cpu.endedAt]);
-      produce.set(p.key, ph);
-      console.log(`  produce ${p.label}: ${formatProducer(r)} Broker CPU ${fmt(cpu.cpu, 2)} s.`);
-    }
-
-    const consume = new Map<string, Phase<ConsumerResult>>();
-    for (const c of CONSUME) {
-      const cpu = new PhaseMeter(pid, sampler);
-      const n = c.from.startsWith('p100-') ? sizes.small : sizes.large;
-      const r = await runConsumer(
-        { bootstrap, topic: topicOf(c.from), numRecords: n, ...(c.group ? { group: `bench-${c.key}-${tag}` } : {}) },
-        cpu,
-      );
-      const ph = phase(r, cpu);
-      windows.push([ph, cpu.startedAt, cpu.endedAt]);
-      consume.set(c.key, ph);
-      console.log(`  consume ${c.label}: ${formatConsumer(r)} Broker CPU ${fmt(cpu.cpu, 2)} s.`);
-    }
-
-    const e2eCpu = new PhaseMeter(pid, sampler);
-    const e2eResult = await runEndToEnd({ bootstrap, topic: topicOf('e2e'), numRecords: sizes.roundTrips, recordSize: 100, acks: '1' }, e2eCpu);
-    console.log(`  end-to-end: ${formatEndToEnd(e2eResult)}. Broker CPU ${fmt(e2eCpu.cpu, 2)} s.`);
-    const e2e = phase(e2eResult, e2eCpu);
-    windows.push([e2e, e2eCpu.startedAt, e2eCpu.endedAt]);
-
-    await probe.stop();
-    for (const [ph, from, to] of windows) ph.probeMaxMs = probe.maxWithin(from, to);
-    const peakRss = sampler === null ? NaN : sampler.stop();
-    const hwm = pid === null ? NaN : memoryStatus(pid).hwm;
-    const probeTimes = probe.samples.filter((x) => x.ms >= 0).map((x) => x.ms).sort((a, b) => a - b);
-    const result: RunResult = {
-      startToMetadataMs: broker?.startToMetadataMs ?? NaN,
-      startToReadyMs: broker?.startToReadyMs ?? NaN,
-      idleRss,
-      peakRss,
-      hwm,
-      probeMaxMs: probeTimes.length > 0 ? probeTimes[probeTimes.length - 1]! : NaN,
-      probeP50Ms: probeTimes.length > 0 ? median(probeTimes) : NaN,
-      probeFailures: probe.samples.filter((x) => x.ms < 0).length,
-      produce,
-      consume,
-      e2e,
-      problems: [],
-      exitCode: null,
-    };
+    if (broker) console.log(`run ${run}: broker pid ${broker.pid} on ${broker.bootstrap}; spawn to first Metadata ${fmt(broker.startToMetadataMs, 0)} ms`);
+    const result = await runPhases(
+      run,
+      sizes,
+      broker ?? { bootstrap: external!.bootstrap, pid: external!.pid, startToMetadataMs: NaN, startToReadyMs: NaN },
+    );
     if (broker) {
       await broker.close();
       result.problems = broker.problems();
@@ -283,6 +219,92 @@ async function runOnce(run: number, sizes: Sizes, external: { bootstrap: string;
     }
     throw e;
   }
+}
+
+/** Warm-up, then the produce, consume and end-to-end phases against `target`, with node-rdkafka. */
+export async function runPhases(run: number, sizes: Sizes, target: BenchTarget): Promise<RunResult> {
+  const { bootstrap, pid } = target;
+  // Idle resident set once the broker has settled after start-up.
+  await sleep(500);
+  const idleRss = pid === null ? NaN : memoryStatus(pid).rss;
+  const sampler = pid === null ? null : new RssSampler(pid, 50).start();
+  const [host, portText] = [bootstrap.slice(0, bootstrap.lastIndexOf(':')), bootstrap.slice(bootstrap.lastIndexOf(':') + 1)];
+  const probe = new MetadataProbe(host, Number(portText));
+  const phase = <R>(r: R, m: PhaseMeter): Phase<R> => ({ r, cpu: m.cpu, peakRss: m.peakRss, probeMaxMs: NaN });
+  const windows: Array<[Phase<unknown>, number, number]> = [];
+  const tag = `${Date.now().toString(36)}-${run}`;
+  const topicOf = (key: string): string => `bench-${key}-${tag}`;
+
+  const warmUpStarted = performance.now();
+  await warmUp(bootstrap, sizes, topicOf);
+  console.log(`  warm-up: ${fmt((performance.now() - warmUpStarted) / 1000, 1)} s (not measured)`);
+
+  const produce = new Map<string, Phase<ProducerResult>>();
+  for (const p of PRODUCE) {
+    const cpu = new PhaseMeter(pid, sampler);
+    const n = p.recordSize === 100 ? sizes.small : sizes.large;
+    const r = await runProducer(
+      {
+        bootstrap,
+        topic: topicOf(p.key),
+        numRecords: n,
+        recordSize: p.recordSize,
+        acks: p.acks,
+        lingerMs: 5,
+        batchSize: 65536,
+        compression: 'none',
+        partitions: PARTITIONS,
+        throughput: -1,
+      },
+      cpu,
+    );
+    const ph = phase(r, cpu);
+    windows.push([ph, cpu.startedAt, cpu.endedAt]);
+    produce.set(p.key, ph);
+    console.log(`  produce ${p.label}: ${formatProducer(r)} Broker CPU ${fmt(cpu.cpu, 2)} s.`);
+  }
+
+  const consume = new Map<string, Phase<ConsumerResult>>();
+  for (const c of CONSUME) {
+    const cpu = new PhaseMeter(pid, sampler);
+    const n = c.from.startsWith('p100-') ? sizes.small : sizes.large;
+    const r = await runConsumer(
+      { bootstrap, topic: topicOf(c.from), numRecords: n, ...(c.group ? { group: `bench-${c.key}-${tag}` } : {}) },
+      cpu,
+    );
+    const ph = phase(r, cpu);
+    windows.push([ph, cpu.startedAt, cpu.endedAt]);
+    consume.set(c.key, ph);
+    console.log(`  consume ${c.label}: ${formatConsumer(r)} Broker CPU ${fmt(cpu.cpu, 2)} s.`);
+  }
+
+  const e2eCpu = new PhaseMeter(pid, sampler);
+  const e2eResult = await runEndToEnd({ bootstrap, topic: topicOf('e2e'), numRecords: sizes.roundTrips, recordSize: 100, acks: '1' }, e2eCpu);
+  console.log(`  end-to-end: ${formatEndToEnd(e2eResult)}. Broker CPU ${fmt(e2eCpu.cpu, 2)} s.`);
+  const e2e = phase(e2eResult, e2eCpu);
+  windows.push([e2e, e2eCpu.startedAt, e2eCpu.endedAt]);
+
+  await probe.stop();
+  for (const [ph, from, to] of windows) ph.probeMaxMs = probe.maxWithin(from, to);
+  const peakRss = sampler === null ? NaN : sampler.stop();
+  const hwm = pid === null ? NaN : memoryStatus(pid).hwm;
+  const probeTimes = probe.samples.filter((x) => x.ms >= 0).map((x) => x.ms).sort((a, b) => a - b);
+  const result: RunResult = {
+    startToMetadataMs: target.startToMetadataMs,
+    startToReadyMs: target.startToReadyMs,
+    idleRss,
+    peakRss,
+    hwm,
+    probeMaxMs: probeTimes.length > 0 ? probeTimes[probeTimes.length - 1]! : NaN,
+    probeP50Ms: probeTimes.length > 0 ? median(probeTimes) : NaN,
+    probeFailures: probe.samples.filter((x) => x.ms < 0).length,
+    produce,
+    consume,
+    e2e,
+    problems: [],
+    exitCode: null,
+  };
+  return result;
 }
 
 // ---- report ----
@@ -322,15 +344,19 @@ function compareRows(items: Comparison[]): string[][] {
   });
 }
 
-function report(runs: RunResult[], sizes: Sizes, opts: { quick: boolean; external: boolean; pid: number | null; minutes: number; loadBefore: number }): string {
+export function report(
+  runs: RunResult[],
+  sizes: Sizes,
+  opts: { command: string; sizeNote: string; external: boolean; pid: number | null; minutes: number; loadBefore: number },
+): string {
   const haveProcess = !opts.external || opts.pid !== null;
   const out: string[] = [];
   const cpu = cpus();
   out.push('# Samsa benchmark results');
   out.push('');
   out.push(
-    `Written by \`${opts.quick ? 'node dist/bench/suite.js --quick' : 'make bench'}\` (bench/suite.ts) on ${new Date().toISOString().slice(0, 10)}` +
-      `${opts.quick ? ' — **quick smoke-test sizes, not comparable figures**' : ''}.`,
+    `Written by \`${opts.command}\` (bench/suite.ts) on ${new Date().toISOString().slice(0, 10)}` +
+      `${opts.sizeNote}.`,
   );
   out.push('');
   out.push(
@@ -508,28 +534,54 @@ function report(runs: RunResult[], sizes: Sizes, opts: { quick: boolean; externa
 
 // ---- main ----
 
-const f = parseFlags(process.argv.slice(2), { bootstrap: true, pid: true, runs: true, quick: false, out: true }, USAGE);
+const f = parseFlags(process.argv.slice(2), { bootstrap: true, pid: true, runs: true, quick: false, out: true, 'compare-kafka': false, scale: true }, USAGE);
 const quick = f.has('quick');
+const compare = f.has('compare-kafka');
 const sizes: Sizes = { ...(quick ? QUICK : FULL) };
 sizes.runs = intFlag(f, 'runs', sizes.runs);
 if (sizes.runs < 1) {
   console.error(`--runs must be at least 1\n${USAGE}`);
   process.exit(2);
 }
+const scaleFlag = f.get('scale');
+const scale = scaleFlag === undefined ? 1 : Number(scaleFlag);
+if (!(scale > 0 && scale <= 1)) {
+  console.error(`--scale must be in (0, 1], got ${JSON.stringify(scaleFlag)}\n${USAGE}`);
+  process.exit(2);
+}
+if (scale < 1) {
+  for (const k of ['small', 'large', 'roundTrips', 'warmUpRecords', 'warmUpRoundTrips'] as const) sizes[k] = Math.max(10, Math.round(sizes[k] * scale));
+}
+const sizeNote = quick ? ' — **quick smoke-test sizes, not comparable figures**' : scale < 1 ? ` — **reduced sizes (--scale ${scale})**` : '';
 const bootstrapFlag = f.get('bootstrap');
 const pidFlag = f.has('pid') ? intFlag(f, 'pid', 0) : null;
 const external = bootstrapFlag === undefined ? null : { bootstrap: bootstrapFlag, pid: pidFlag };
+if (compare && external !== null) {
+  console.error(`--compare-kafka starts both brokers itself; it cannot be combined with --bootstrap\n${USAGE}`);
+  process.exit(2);
+}
 const outFile = f.get('out') ?? join(repoRoot, 'bench', 'results.md');
 
 console.log(
-  `samsa suite: ${sizes.runs} run(s); ${sizes.small} x 100 B, ${sizes.large} x 1,000 B, ${sizes.roundTrips} round trips; ` +
+  `samsa suite: ${sizes.runs} ${compare ? 'round(s) on Samsa and Apache Kafka, interleaved' : 'run(s)'}; ${sizes.small} x 100 B, ${sizes.large} x 1,000 B, ${sizes.roundTrips} round trips; ` +
     `${external ? `broker ${external.bootstrap}` : 'fresh broker per run'} (node ${process.version}, librdkafka ${Kafka.librdkafkaVersion})`,
 );
 const loadBefore = loadavg()[0]!;
 const began = performance.now();
-const runs: RunResult[] = [];
-for (let i = 1; i <= sizes.runs; i++) runs.push(await runOnce(i, sizes, external));
-let text = report(runs, sizes, { quick, external: external !== null, pid: pidFlag, minutes: (performance.now() - began) / 60_000, loadBefore });
+let runs: RunResult[] = [];
+let compareSection = '';
+if (compare) {
+  // Kafka's side lives in bench/compare.ts; it gets this suite's phases to run on both brokers.
+  const { runCompare, compareReport } = await import('./compare.js');
+  const result = await runCompare(sizes.runs, sizes, runPhases);
+  runs = result.samsa.map((r) => r.rd);
+  compareSection = compareReport(result, sizes, Kafka.librdkafkaVersion, sizeNote);
+} else {
+  for (let i = 1; i <= sizes.runs; i++) runs.push(await runOnce(i, sizes, external));
+}
+const command = quick ? `node dist/bench/suite.js --quick${compare ? ' --compare-kafka' : ''}` : compare ? 'make bench-compare' : 'make bench';
+let text = report(runs, sizes, { command, sizeNote, external: external !== null, pid: pidFlag, minutes: (performance.now() - began) / 60_000, loadBefore });
+if (compareSection !== '') text += `\n${compareSection}`;
 // The profile-based explanation of missed goals is written by hand (bench/bounds.md) and kept with the figures.
 const bounds = join(repoRoot, 'bench', 'bounds.md');
 if (!quick && existsSync(bounds)) text += `\n${readFileSync(bounds, 'utf8')}`;

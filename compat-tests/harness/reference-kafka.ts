@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { RawConnection } from './raw-client.js';
 import { repoRoot } from './samsa-process.js';
 import type { RunResult } from './command.js';
@@ -98,12 +99,13 @@ async function requireInstall(): Promise<ReferenceKafkaInstall> {
 
 /**
  * JVM options shared by the broker and the tools: quiet log4j2 config, JVM warnings to stderr (a
- * tool's stdout is its output), headless, and class-data sharing.
+ * tool's stdout is its output), headless, and class-data sharing. The serial collector keeps the
+ * small test heaps cheap; `gc` replaces it (the launch scripts' G1 settings, `STOCK_GC`).
  */
-function jvmArgs(heap: string, extra: string[], classpath: string, cds: ClassDataSharing): string[] {
+function jvmArgs(heap: string, extra: string[], classpath: string, cds: ClassDataSharing, gc: string[] = ['-XX:+UseSerialGC']): string[] {
   return [
     `-Xmx${heap}`,
-    '-XX:+UseSerialGC',
+    ...gc,
     '-Djava.awt.headless=true',
     '-Xlog:disable',
     '-Xlog:all=warning:stderr',
@@ -117,6 +119,12 @@ function jvmArgs(heap: string, extra: string[], classpath: string, cds: ClassDat
 
 /** Short-lived tools start faster with only the C1 compiler. */
 const TOOL_JVM = ['-XX:TieredStopAtLevel=1'];
+
+/** KAFKA_JVM_PERFORMANCE_OPTS of Kafka's bin/kafka-run-class.sh: what a stock launch runs with. */
+const STOCK_GC = ['-server', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent'];
+
+/** No class-data sharing archive, as a stock launch (the bench measures start-up as shipped). */
+const NO_CDS: ClassDataSharing = { args: [], exited: () => undefined };
 
 /** The `java` on PATH, resolved, with its modification time: a dynamic CDS archive fits one JDK build. */
 function javaIdentity(): string {
@@ -181,6 +189,14 @@ export interface KafkaToolOptions {
   input?: string;
   /** Killed after this long (default 120 s). */
   timeoutMs?: number;
+  /**
+   * Run as a load generator: the JVM options of Kafka's bin/kafka-producer-perf-test.sh and
+   * kafka-consumer-perf-test.sh (-Xmx512M, G1, both JIT compilers, no class-data sharing)
+   * instead of the quick-start options of short tools.
+   */
+  loadGenerator?: boolean;
+  /** Called with the tool's pid right after it was spawned. */
+  onSpawn?: (pid: number) => void;
 }
 
 /**
@@ -190,7 +206,7 @@ export interface KafkaToolOptions {
  */
 export async function runKafkaTool(mainClass: string, args: string[], opts: KafkaToolOptions = {}): Promise<RunResult> {
   const install = await requireInstall();
-  return runTool(install, mainClass, args, opts.input ?? '', opts.timeoutMs ?? 120_000);
+  return runTool(install, mainClass, args, opts.input ?? '', opts.timeoutMs ?? 120_000, opts);
 }
 
 export interface JavaMainOptions extends KafkaToolOptions {
@@ -207,15 +223,24 @@ export interface JavaMainOptions extends KafkaToolOptions {
  */
 export async function runJavaMain(mainClass: string, args: string[], opts: JavaMainOptions = {}): Promise<RunResult> {
   const install = await requireInstall();
-  return runTool(install, mainClass, args, opts.input ?? '', opts.timeoutMs ?? 120_000, opts.extraClasspath ?? [], opts.heap ?? '256m');
+  return runTool(install, mainClass, args, opts.input ?? '', opts.timeoutMs ?? 120_000, opts);
 }
 
-async function runTool(install: ReferenceKafkaInstall, mainClass: string, args: string[], input: string, timeoutMs: number, extraClasspath: string[] = [], heap = '256m'): Promise<RunResult> {
-  const classpath = [install.classpath, ...extraClasspath].join(delimiter);
-  const cds = extraClasspath.length === 0 ? classDataSharing(install, 'tool') : extendedClassDataSharing(install);
+async function runTool(
+  install: ReferenceKafkaInstall,
+  mainClass: string,
+  args: string[],
+  input: string,
+  timeoutMs: number,
+  opts: JavaMainOptions = {},
+): Promise<RunResult> {
+  const extra = opts.extraClasspath ?? [];
+  const classpath = [install.classpath, ...extra].join(delimiter);
+  const cds = opts.loadGenerator ? NO_CDS : extra.length === 0 ? classDataSharing(install, 'tool') : extendedClassDataSharing(install);
+  const jvm = opts.loadGenerator ? jvmArgs('512m', [], classpath, cds, STOCK_GC) : jvmArgs(opts.heap ?? '256m', TOOL_JVM, classpath, cds);
   let clean = false;
   try {
-    const result = await runJava([...jvmArgs(heap, TOOL_JVM, classpath, cds), mainClass, ...args], mainClass, input, timeoutMs);
+    const result = await runJava([...jvm, mainClass, ...args], mainClass, input, timeoutMs, opts.onSpawn);
     clean = result.signal === null;
     return result;
   } finally {
@@ -223,9 +248,10 @@ async function runTool(install: ReferenceKafkaInstall, mainClass: string, args: 
   }
 }
 
-function runJava(args: string[], label: string, input: string, timeoutMs: number): Promise<RunResult> {
+function runJava(args: string[], label: string, input: string, timeoutMs: number, onSpawn?: (pid: number) => void): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('java', args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {
@@ -281,6 +307,14 @@ export interface ReferenceKafkaOptions {
   heap?: string;
   /** How long to wait for the broker to answer, default 120 s. */
   startTimeoutMs?: number;
+  /**
+   * Launch as Kafka's bin/kafka-server-start.sh does (-Xmx1G -Xms1G, the G1 settings of
+   * kafka-run-class.sh, no class-data sharing archive) instead of the harness's small serial-GC
+   * heap; for measuring Kafka as shipped. `heap` is then ignored.
+   */
+  stockJvm?: boolean;
+  /** Called right after the broker's JVM was spawned (pid and port known), with performance.now(). */
+  onLaunch?: (broker: ReferenceKafka, launchedAt: number) => void;
 }
 
 export class ReferenceKafka {
@@ -343,6 +377,11 @@ export class ReferenceKafka {
     return `${this.host}:${this.port}`;
   }
 
+  /** The broker JVM's pid (for /proc metrics), null before launch and after stop. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
   get version(): string {
     return this.install.version;
   }
@@ -386,10 +425,14 @@ export class ReferenceKafka {
   }
 
   private launch(timeoutMs: number): Promise<void> {
-    const cds = classDataSharing(this.install, 'broker');
-    const args = [...jvmArgs(this.opts.heap ?? '512m', ['-Xms128m'], this.install.classpath, cds), 'kafka.Kafka', this.configFile];
+    const cds = this.opts.stockJvm ? NO_CDS : classDataSharing(this.install, 'broker');
+    const jvm = this.opts.stockJvm
+      ? jvmArgs('1G', ['-Xms1G'], this.install.classpath, cds, STOCK_GC)
+      : jvmArgs(this.opts.heap ?? '512m', ['-Xms128m'], this.install.classpath, cds);
+    const args = [...jvm, 'kafka.Kafka', this.configFile];
     const child = spawn('java', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    this.opts.onLaunch?.(this, performance.now());
     this.exited = new Promise((resolve) =>
       child.on('exit', (code, signal) => {
         // A JVM ends with 143 after running its shutdown hooks for SIGTERM; the archive is

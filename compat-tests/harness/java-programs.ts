@@ -5,7 +5,8 @@
  * changes. Then run on that classpath:
  * - ClientScenarios: scenarios of the Java client against one broker, one JSON line each;
  * - ToolBatch: several of Kafka's CLI tools in one JVM (a JVM start costs seconds on a busy
- *   machine; a tool run in a warm JVM costs milliseconds).
+ *   machine; a tool run in a warm JVM costs milliseconds);
+ * - StreamsWordCount: a Kafka Streams word count (at_least_once) against one broker.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -155,4 +156,32 @@ export async function runKafkaTools(invocations: ToolInvocation[]): Promise<Tool
     throw new Error(`ToolBatch ended (${r.signal ?? `exit ${r.code}`}) after ${results.length} of ${invocations.length} tools:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
   }
   return results;
+}
+
+// -----------------------------------------------------------------------------------------------
+// StreamsWordCount
+
+/** What StreamsWordCount printed: a Kafka Streams word count (at_least_once) against one broker. */
+export interface StreamsWordCountResult {
+  createTopics?: string;
+  produced?: number;
+  /** The latest count per word on the output topic. */
+  counts?: Record<string, number>;
+  expected: Record<string, number>;
+  reachedExpected?: boolean;
+  /** The application's distinct KafkaStreams.State sequence. */
+  states?: string[];
+  uncaughtException?: string | null;
+  internalTopics?: Record<'repartition' | 'changelog', { exists: boolean; partitions?: number; cleanupPolicy?: string | null }>;
+  error?: string;
+  ms: number;
+}
+
+/** Runs StreamsWordCount against `bootstrap`; `runId` names its topics and application.id. */
+export async function runStreamsWordCount(bootstrap: string, runId: string, timeoutMs = 120_000): Promise<{ result: StreamsWordCountResult; stderr: string }> {
+  const jar = await javaProgramsJar();
+  const r = await runJavaMain('StreamsWordCount', [bootstrap, runId], { extraClasspath: [jar], timeoutMs, heap: '384m' });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (line === undefined) throw new Error(`StreamsWordCount ended (${r.signal ?? `exit ${r.code}`}) without a result:\n${r.stdout}\n${r.stderr.slice(-4000)}`);
+  return { result: JSON.parse(line) as StreamsWordCountResult, stderr: r.stderr };
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Resolves Apache Kafka (the broker, kafka_2.13, and the CLI tools, kafka-tools) and their runtime
+# Resolves Apache Kafka (the broker, kafka_2.13, the CLI tools, kafka-tools, and Kafka Streams) and their runtime
 # dependencies from Maven Central with `mvn`, for the compat tests that use a real Kafka broker as
 # the reference. The jars stay in Maven's local repository (~/.m2/repository); the cache folder
 # holds the generated pom and the resolved classpath, so repeated runs (and every clone on this
@@ -21,7 +21,10 @@ FAILURE_MEMORY_SECONDS=600
 MVN_TIMEOUT_SECONDS=${SAMSA_REFERENCE_KAFKA_MVN_TIMEOUT:-300}
 
 CACHE=${SAMSA_REFERENCE_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/samsa/reference-kafka/$KAFKA_VERSION}
-CLASSPATH_FILE=$CACHE/classpath.txt
+# Bumped whenever the dependency list below changes, so a classpath resolved for an older list is
+# not reused.
+DEPENDENCY_SET=2
+CLASSPATH_FILE=$CACHE/classpath-$DEPENDENCY_SET.txt
 FAILURE_FILE=$CACHE/last-failure
 
 force=0
@@ -79,6 +82,7 @@ cat >"$CACHE/pom.xml" <<POM
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$KAFKA_VERSION</version></dependency>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-clients</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-streams</artifactId><version>$KAFKA_VERSION</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>
   </dependencies>
   <build>

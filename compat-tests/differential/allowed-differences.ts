@@ -168,6 +168,7 @@ export const VERSION_RANGE_DIFFERENCES: readonly VersionRangeDifference[] = [
   { api: 'OffsetForLeaderEpoch', kafka: '2-4', samsa: '0-4', reason: `${KIP_896} (v0-1)` },
   { api: 'DescribeConfigs', kafka: '1-4', samsa: '0-4', reason: `${KIP_896} (v0)` },
   { api: 'DescribeLogDirs', kafka: '1-4', samsa: '0-4', reason: `${KIP_896} (v0)` },
+  { api: 'AlterReplicaLogDirs', kafka: '1-2', samsa: '0-2', reason: `${KIP_896} (v0)` },
   { api: 'DescribeCluster', kafka: '0-2', samsa: '0-1', reason: `v2 (fenced brokers, KIP-1073) ${NEWER_SPEC}`, finding: 'DescribeCluster v2' },
   { api: 'ConsumerGroupDescribe', kafka: '0-1', samsa: '0-0', reason: `v1 (member type, KIP-1099) ${NEWER_SPEC}`, finding: 'ConsumerGroupDescribe v1' },
 ];

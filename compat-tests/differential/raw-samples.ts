@@ -111,6 +111,9 @@ export function rawSample(key: number, version: number, side: Side): unknown {
       return { ...defaultConsumerGroupHeartbeatRequest(), groupId: `${tag}-cg-missing`, memberId: 'AAAAAAAAAAAAAAAAAAAAAQ', memberEpoch: 5, rebalanceTimeoutMs: -1 };
     case ApiKey.ConsumerGroupDescribe:
       return { groupIds: [`${tag}-cg-missing`], includeAuthorizedOperations: false };
+    case ApiKey.AlterReplicaLogDirs:
+      // A directory neither broker has: LOG_DIR_NOT_FOUND for the partition, nothing moves.
+      return { dirs: [{ path: '/nonexistent-log-dir', topics: [{ name: RAW_TOPIC, partitions: [0] }] }] };
     case ApiKey.DescribeQuorum:
       return { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] };
     case ApiKey.DescribeTopicPartitions:

@@ -33,10 +33,17 @@ import type { SamsaProcess } from '../harness/samsa-process.js';
 import { buildCase, describeCase, type AdvertisedApi, type FuzzCase, type FuzzTargets } from './request-values.js';
 import { randomSeed } from './random.js';
 
-/** Broker settings for fuzzing: groups answer at once, and short session timeouts are allowed. */
+/**
+ * Broker settings for fuzzing: groups answer at once, and short session timeouts are allowed. The
+ * partition caps are lowered so that the partitions fuzzed CreateTopics and CreatePartitions may
+ * legitimately create (each an open log with its index in memory) fit the memory ceiling; the
+ * caps themselves are what is being checked, at any size.
+ */
 export const FUZZ_BROKER_OVERRIDES: Record<string, string> = {
   'group.initial.rebalance.delay.ms': '0',
   'group.min.session.timeout.ms': '10',
+  'samsa.max.partitions.per.request': '1000',
+  'samsa.max.partitions': '3000',
 };
 
 export interface FuzzOptions {

@@ -8,7 +8,7 @@
  */
 import { ProtocolError } from '../../protocol/codec/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { CompressionType, nullKeyRecordIndexes, readRecords, scanBatches, upConvertToV2, type BatchInfo } from '../../protocol/records/index.js';
+import { CompressionType, MAGIC_OFFSET, nullKeyRecordIndexes, readRecords, scanBatches, upConvertToV2, type BatchInfo } from '../../protocol/records/index.js';
 import type { TopicSettings } from '../topic-settings.js';
 
 /** KIP-467: one invalid record, by its index within its batch. */
@@ -47,7 +47,6 @@ export interface PreparedBatches {
   batches: BatchInfo[];
 }
 
-const MAGIC_OFFSET = 16;
 
 function reject(errorCode: number, errorMessage: string, recordErrors: RecordError[] = []): PreparedBatches {
   return { errorCode, errorMessage, recordErrors, records: Buffer.alloc(0), batches: [] };

@@ -7,11 +7,11 @@
  * throughout.
  */
 import { crc32c } from '../../protocol/records/crc.js';
-import { LOG_OVERHEAD } from '../../protocol/records/index.js';
+import { BATCH_OVERHEAD, LOG_OVERHEAD, MAGIC_OFFSET } from '../../protocol/records/index.js';
 import type { StorageFile } from '../fs/file-system.js';
 
-export const MIN_BATCH = 61;
-const MAGIC_OFFSET = 16;
+/** The smallest batch: a v2 header without records. */
+export const MIN_BATCH = BATCH_OVERHEAD;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
 /** Separate checked ranges kept per segment (one per consumer reading from its own position is plenty). */

@@ -19,9 +19,9 @@
  * Transient: `*.tmp` (atomic writes), `*.deleted` (segments waiting for file.delete.delay.ms),
  * `*.cleaned` and `*.swap` (compaction output, see cleaner.ts), all resolved at open.
  */
-import { crc32c } from '../../protocol/records/crc.js';
 import {
   LOG_OVERHEAD,
+  MAGIC_OFFSET,
   readBatchInfo,
   readRecords,
   setBaseOffset,
@@ -67,9 +67,6 @@ const MAX_QUEUED_BYTES = 256 * 1024 * 1024;
 const READ_HINTS = 16;
 /** Sealed segments whose index files stay cached. */
 const INDEX_CACHE_SEGMENTS = 8;
-const CRC_OFFSET = 17;
-const ATTRIBUTES_OFFSET = 21;
-const MAGIC_OFFSET = 16;
 /** Bounds of the probe write that checks whether space is back after a failed write. */
 const MIN_PROBE_BYTES = 4096;
 const MAX_PROBE_BYTES = 1024 * 1024;
@@ -1222,7 +1219,9 @@ export class PartitionLog {
             chunk = chunk.subarray(0, await file.read(chunk, 0, chunk.length, pos));
           }
           const at = pos - chunkPos;
-          if (at + size > chunk.length || chunk.readUInt32BE(at + CRC_OFFSET) !== crc32c(chunk, at + ATTRIBUTES_OFFSET, at + size)) reason = `a CRC mismatch at byte ${pos}`;
+          // The header's size and magic passed above, so batchProblem can only find the CRC wrong.
+          const problem = at + size > chunk.length ? 'a CRC mismatch' : batchProblem(chunk, at, size);
+          if (problem !== null) reason = `${problem} at byte ${pos}`;
           else {
             // Only the fields the index needs, without BigInts: a whole segment may hold millions of batches.
             baseOffset = int64At(chunk, at);

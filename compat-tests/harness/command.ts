@@ -15,16 +15,27 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command to completion (60 s at most) in the repository, feeding `input` to stdin. */
-export function run(cmd: string, args: string[], input = ''): Promise<RunResult> {
+export interface RunOptions {
+  /** Killed (SIGKILL) and rejected past this; default 60 s. */
+  timeoutMs?: number;
+  /** Called with the child's pid once it is spawned. */
+  onSpawn?: (pid: number) => void;
+  /** How a timeout names the command (default: the command line, which may be long). */
+  label?: string;
+}
+
+/** Runs a command to completion in the repository, feeding `input` to stdin. */
+export function run(cmd: string, args: string[], input = '', opts: RunOptions = {}): Promise<RunResult> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} did not finish in 60 s\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, 60_000);
+      reject(new Error(`${opts.label ?? `${cmd} ${args.join(' ')}`} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     child.on('error', (e) => {

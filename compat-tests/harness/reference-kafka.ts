@@ -10,13 +10,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RawConnection } from './raw-client.js';
-import { repoRoot } from './samsa-process.js';
-import type { RunResult } from './command.js';
+import { freePort, repoRoot } from './samsa-process.js';
+import { run, type RunResult } from './command.js';
 import { apiVersionsApi, defaultApiVersionsRequest, defaultMetadataRequest, metadataApi } from '../../protocol/messages/index.js';
 
 export const referenceKafkaDir = join(repoRoot, 'compat-tests', 'reference-kafka');
@@ -240,50 +239,12 @@ async function runTool(
   const jvm = opts.loadGenerator ? jvmArgs('512m', [], classpath, cds, STOCK_GC) : jvmArgs(opts.heap ?? '256m', TOOL_JVM, classpath, cds);
   let clean = false;
   try {
-    const result = await runJava([...jvm, mainClass, ...args], mainClass, input, timeoutMs, opts.onSpawn);
+    const result = await run('java', [...jvm, mainClass, ...args], input, { timeoutMs, onSpawn: opts.onSpawn, label: `java ${mainClass}` });
     clean = result.signal === null;
     return result;
   } finally {
     cds.exited(clean);
   }
-}
-
-function runJava(args: string[], label: string, input: string, timeoutMs: number, onSpawn?: (pid: number) => void): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('java', args, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
-    if (child.pid !== undefined) onSpawn?.(child.pid);
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`java ${label} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    child.stdin.on('error', () => {}); // the tool may exit before reading everything
-    child.stdin.end(input);
-  });
-}
-
-/** A port nothing listens on right now (the broker binds it a moment later). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -11,6 +11,7 @@ import { Writer } from '../../protocol/codec/writer.js';
 import { apiByKey, encodeRequestHeader, requestHeaderVersion } from '../../protocol/messages/index.js';
 import { requestShapes, type RequestField } from '../../protocol/messages/request-fields.js';
 import { buildBatch, compress, crc32c } from '../../protocol/records/index.js';
+import { defaultValue, ZERO_UUID } from '../../protocol/generator/spec.js';
 import { Rng } from './random.js';
 
 export type Profile = 'typical' | 'extreme' | 'nulls' | 'large' | 'lie' | 'corrupt';
@@ -88,7 +89,6 @@ export class LyingWriter extends Writer {
   }
 }
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const INT32 = [-0x8000_0000, 0x7fff_ffff, -1, 0, 1, 0x7fff_fffe, -2, 1_000_000, 65_536];
 const INT64 = [-(2n ** 63n), 2n ** 63n - 1n, -1n, 0n, 1n, 2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n), 2n ** 31n, -2n];
 /** Fields whose value is how long the broker may legitimately hold the answer: kept short. */
@@ -124,37 +124,16 @@ function carried(r: readonly [number, number] | undefined, v: number): boolean {
   return r !== undefined && v >= r[0] && v <= r[1];
 }
 
-/** The value a version that lacks the field encodes: the spec default (as the generated code). */
+/**
+ * The value a version that lacks the field encodes: the spec default, as the generator computes it
+ * (protocol/generator/spec.ts); a struct without a null default is built from its fields'.
+ */
 function defaultOf(f: RequestField): unknown {
-  const d = f.default;
-  if (isArrayType(f)) return d === 'null' ? null : [];
-  switch (f.type) {
-    case 'bool':
-      return d === 'true';
-    case 'int8':
-    case 'int16':
-    case 'uint16':
-    case 'int32':
-    case 'uint32':
-    case 'float64':
-      return d === undefined ? 0 : Number(d);
-    case 'int64':
-      return d === undefined ? 0n : BigInt(d);
-    case 'string':
-      return d === 'null' ? null : (d ?? '');
-    case 'bytes':
-      return d === 'null' ? null : Buffer.alloc(0);
-    case 'records':
-      return null;
-    case 'uuid':
-      return ZERO_UUID;
-    default: {
-      if (d === 'null') return null;
-      const o: Record<string, unknown> = {};
-      for (const g of f.fields ?? []) o[g.name] = defaultOf(g);
-      return o;
-    }
-  }
+  const v = defaultValue({ name: f.name, type: f.type, ...(f.default !== undefined ? { default: f.default } : {}) });
+  if (v !== undefined) return v;
+  const o: Record<string, unknown> = {};
+  for (const g of f.fields ?? []) o[g.name] = defaultOf(g);
+  return o;
 }
 
 class ValueBuilder {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RawConnection } from './raw-client.js';
-import { freePort, repoRoot } from './samsa-process.js';
+import { freePort, repoRoot, SamsaProcess, type SamsaOptions } from './samsa-process.js';
 import { run, type RunResult } from './command.js';
 import { apiVersionsApi, defaultApiVersionsRequest, defaultMetadataRequest, metadataApi } from '../../protocol/messages/index.js';
 
@@ -487,4 +487,17 @@ export class ReferenceKafka {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The reference broker and a Samsa process, started at once. `teardown` gets each one's close as
+ * soon as it is up, so both are stopped when the caller ends even if the other failed to start.
+ */
+export async function startBothBrokers(teardown: (fn: () => Promise<void>) => void, samsaOptions: SamsaOptions = {}): Promise<[ReferenceKafka, SamsaProcess]> {
+  const [reference, samsa] = await Promise.allSettled([ReferenceKafka.start(), SamsaProcess.start(samsaOptions)]);
+  if (reference.status === 'fulfilled') teardown(() => reference.value.close());
+  if (samsa.status === 'fulfilled') teardown(() => samsa.value.close());
+  if (reference.status === 'rejected') throw reference.reason;
+  if (samsa.status === 'rejected') throw samsa.reason;
+  return [reference.value, samsa.value];
 }

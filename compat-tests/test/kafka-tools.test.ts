@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { javaProgramsUnavailable, runKafkaTools, type ToolInvocation, type ToolResult } from '../harness/java-programs.js';
-import { KafkaTool, ReferenceKafka } from '../harness/reference-kafka.js';
+import { KafkaTool, ReferenceKafka, startBothBrokers } from '../harness/reference-kafka.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 
 t.setTimeout(20 * 60_000);
@@ -115,16 +115,9 @@ function steps(bootstrap: string, deleteRecordsJson: string): Step[] {
   ];
 }
 
-/** Both brokers, started at once; each is stopped when the file ends, even if the other failed to start. */
-async function startBrokers(): Promise<[ReferenceKafka, SamsaProcess]> {
-  // The reference broker's settings include group.initial.rebalance.delay.ms=0; Samsa gets the same.
-  const [reference, samsa] = await Promise.allSettled([ReferenceKafka.start(), SamsaProcess.start({ overrides: { 'group.initial.rebalance.delay.ms': '0' } })]);
-  if (reference.status === 'fulfilled') t.teardown(() => reference.value.close());
-  if (samsa.status === 'fulfilled') t.teardown(() => samsa.value.close());
-  if (reference.status === 'rejected') throw reference.reason;
-  if (samsa.status === 'rejected') throw samsa.reason;
-  return [reference.value, samsa.value];
-}
+/** Both brokers; the reference's settings include group.initial.rebalance.delay.ms=0, and Samsa gets the same. */
+const startBrokers = (): Promise<[ReferenceKafka, SamsaProcess]> =>
+  startBothBrokers((fn) => t.teardown(fn), { overrides: { 'group.initial.rebalance.delay.ms': '0' } });
 
 const unavailable = (await ReferenceKafka.unavailable()) ?? (await javaProgramsUnavailable());
 if (unavailable !== null) t.comment(unavailable);

@@ -51,6 +51,29 @@ export function run(cmd: string, args: string[], input = '', opts: RunOptions = 
   });
 }
 
+/**
+ * Runs one of the set-up scripts that fetch what a suite needs (reference Kafka jars, the Python
+ * venv, the Go program): the result, or the one-line reason it could not run at all (not
+ * spawnable, or past `timeoutMs`).
+ */
+export async function runSetupScript(script: string, timeoutMs: number): Promise<RunResult | string> {
+  try {
+    return await run('bash', [script], '', { timeoutMs, label: script });
+  } catch (e) {
+    return `cannot run ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
+  }
+}
+
+/**
+ * The reason a set-up script gives for being unavailable: its last stderr line starting with
+ * `<prefix>: unavailable`, else its last stderr line, else how it ended.
+ */
+export function unavailableReason(prefix: string, r: RunResult, name: string): string {
+  const lines = r.stderr.split('\n').filter((l) => l.trim().length > 0).reverse();
+  const reason = lines.find((l) => l.startsWith(`${prefix}: unavailable`)) ?? lines[0];
+  return reason ?? `${prefix}: unavailable: ${name} ended with ${r.signal ?? `exit code ${r.code}`}`;
+}
+
 /** Runs kcat; rejects with what to install when it is missing. */
 export function kcat(args: string[], input = ''): Promise<RunResult> {
   if (!existsSync(KCAT)) return Promise.reject(new Error(`kcat not found at ${KCAT}: install the system packages with \`make system-deps\``));

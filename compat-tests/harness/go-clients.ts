@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
+import { runSetupScript, unavailableReason } from './command.js';
 import { ReferenceKafka } from './reference-kafka.js';
 import { repoRoot, SamsaProcess } from './samsa-process.js';
 
@@ -35,30 +36,15 @@ function pinnedVersions(): string {
  * compile error rejects (it is a failure of the program, not of the machine).
  */
 export function goClients(): Promise<GoClients> {
-  built ??= new Promise((resolve, reject) => {
-    const child = spawn('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), BUILD_TIMEOUT_MS);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ unavailable: `go-clients: unavailable: cannot run ${BUILD_SCRIPT}: ${e.message}` });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const bin = /^GO_CLIENTS_BIN=(.+)$/m.exec(stdout)?.[1];
-      if (code === 0 && bin !== undefined) {
-        resolve({ bin, versions: pinnedVersions() });
-      } else if (code === 1) {
-        const line = stderr.split('\n').find((l) => l.startsWith('go-clients: unavailable'));
-        resolve({ unavailable: line ?? `go-clients: unavailable: ${stderr.trim().split('\n').pop() ?? 'build.sh failed'}` });
-      } else {
-        reject(new Error(`${BUILD_SCRIPT} ended with ${signal ?? `exit code ${code}`}:\n${stderr}`));
-      }
-    });
-  });
+  built ??= (async () => {
+    const r = await runSetupScript(BUILD_SCRIPT, BUILD_TIMEOUT_MS);
+    if (typeof r === 'string') return { unavailable: `go-clients: unavailable: ${r}` };
+    const bin = /^GO_CLIENTS_BIN=(.+)$/m.exec(r.stdout)?.[1];
+    if (r.code === 0 && bin !== undefined) return { bin, versions: pinnedVersions() };
+    // build.sh exits 1 when Go or its modules cannot be had; anything else is a broken program.
+    if (r.code === 1) return { unavailable: unavailableReason('go-clients', r, 'build.sh') };
+    throw new Error(`${BUILD_SCRIPT} ended with ${r.signal ?? `exit code ${r.code}`}:\n${r.stderr}`);
+  })();
   return built;
 }
 

@@ -8,10 +8,10 @@
  *   machine; a tool run in a warm JVM costs milliseconds);
  * - StreamsWordCount: a Kafka Streams word count (at_least_once) against one broker.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { run, type RunResult } from './command.js';
 import { referenceKafkaInstall, runJavaMain } from './reference-kafka.js';
 import { repoRoot } from './samsa-process.js';
 
@@ -56,23 +56,14 @@ async function build(): Promise<string> {
   return jar;
 }
 
-function exec(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), COMPILE_TIMEOUT_MS);
-    child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new Error(`java-programs: cannot run ${cmd} (a JDK is needed; run make system-deps): ${e.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`java-programs: ${cmd} failed (${signal ?? `exit ${code}`}):\n${output}`));
-    });
-  });
+async function exec(cmd: string, args: string[]): Promise<void> {
+  let r: RunResult;
+  try {
+    r = await run(cmd, args, '', { timeoutMs: COMPILE_TIMEOUT_MS, label: cmd });
+  } catch (e) {
+    throw new Error(`java-programs: cannot run ${cmd} (a JDK is needed; run make system-deps): ${(e as Error).message}`);
+  }
+  if (r.code !== 0) throw new Error(`java-programs: ${cmd} failed (${r.signal ?? `exit ${r.code}`}):\n${r.stdout}${r.stderr}`);
 }
 
 /** Null when the Java programs can be built and run here; otherwise why not, in one line. */

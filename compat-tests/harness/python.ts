@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Test } from 'tap';
+import { runSetupScript, unavailableReason } from './command.js';
 import { ReferenceKafka } from './reference-kafka.js';
 import { repoRoot, SamsaProcess } from './samsa-process.js';
 
@@ -29,29 +30,13 @@ let clients: Promise<PythonClients | string> | null = null;
 
 /** Runs venv.sh once per process: the venv's interpreter, or the one-line reason it is unavailable. */
 export function pythonClients(): Promise<PythonClients | string> {
-  clients ??= new Promise((resolve) => {
-    const child = spawn('bash', [VENV_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), VENV_TIMEOUT_MS);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve(`python-clients: unavailable: cannot run ${VENV_SCRIPT}: ${e.message}`);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const python = /^PYTHON=(.+)$/m.exec(stdout)?.[1];
-      if (code === 0 && python !== undefined) {
-        resolve({ python });
-        return;
-      }
-      const lines = stderr.split('\n').filter((l) => l.trim().length > 0);
-      const reason = lines.reverse().find((l) => l.startsWith('python-clients: unavailable')) ?? lines[0];
-      resolve(reason ?? `python-clients: unavailable: venv.sh ended with ${signal ?? `exit code ${code}`}`);
-    });
-  });
+  clients ??= (async () => {
+    const r = await runSetupScript(VENV_SCRIPT, VENV_TIMEOUT_MS);
+    if (typeof r === 'string') return `python-clients: unavailable: ${r}`;
+    const python = /^PYTHON=(.+)$/m.exec(r.stdout)?.[1];
+    if (r.code === 0 && python !== undefined) return { python };
+    return unavailableReason('python-clients', r, 'venv.sh');
+  })();
   return clients;
 }
 

@@ -15,7 +15,7 @@ import { delimiter, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RawConnection } from './raw-client.js';
 import { freePort, repoRoot, SamsaProcess, type SamsaOptions } from './samsa-process.js';
-import { run, type RunResult } from './command.js';
+import { run, runSetupScript, unavailableReason, type RunResult } from './command.js';
 import { apiVersionsApi, defaultApiVersionsRequest, defaultMetadataRequest, metadataApi } from '../../protocol/messages/index.js';
 
 export const referenceKafkaDir = join(repoRoot, 'compat-tests', 'reference-kafka');
@@ -58,35 +58,21 @@ let install: Promise<ReferenceKafkaInstall | string> | null = null;
 
 /** Runs fetch.sh once per process: the install, or the one-line reason it is unavailable. */
 export function referenceKafkaInstall(): Promise<ReferenceKafkaInstall | string> {
-  install ??= new Promise((resolve) => {
-    const child = spawn('bash', [FETCH_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), FETCH_TIMEOUT_MS);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve(`reference-kafka: unavailable: cannot run ${FETCH_SCRIPT}: ${e.message}`);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const version = /^KAFKA_VERSION=(.+)$/m.exec(stdout)?.[1];
-      const classpathFile = /^CLASSPATH_FILE=(.+)$/m.exec(stdout)?.[1];
-      const cacheDir = /^CACHE_DIR=(.+)$/m.exec(stdout)?.[1];
-      if (code === 0 && version !== undefined && classpathFile !== undefined && cacheDir !== undefined) {
-        try {
-          resolve({ version, classpath: readFileSync(classpathFile, 'utf8').trim(), cacheDir });
-        } catch (e) {
-          resolve(`reference-kafka: unavailable: cannot read ${classpathFile}: ${(e as Error).message}`);
-        }
-        return;
+  install ??= (async () => {
+    const r = await runSetupScript(FETCH_SCRIPT, FETCH_TIMEOUT_MS);
+    if (typeof r === 'string') return `reference-kafka: unavailable: ${r}`;
+    const version = /^KAFKA_VERSION=(.+)$/m.exec(r.stdout)?.[1];
+    const classpathFile = /^CLASSPATH_FILE=(.+)$/m.exec(r.stdout)?.[1];
+    const cacheDir = /^CACHE_DIR=(.+)$/m.exec(r.stdout)?.[1];
+    if (r.code === 0 && version !== undefined && classpathFile !== undefined && cacheDir !== undefined) {
+      try {
+        return { version, classpath: readFileSync(classpathFile, 'utf8').trim(), cacheDir };
+      } catch (e) {
+        return `reference-kafka: unavailable: cannot read ${classpathFile}: ${(e as Error).message}`;
       }
-      const lines = stderr.split('\n').filter((l) => l.trim().length > 0);
-      const reason = lines.reverse().find((l) => l.startsWith('reference-kafka: unavailable')) ?? lines[0];
-      resolve(reason ?? `reference-kafka: unavailable: fetch.sh ended with ${signal ?? `exit code ${code}`}`);
-    });
-  });
+    }
+    return unavailableReason('reference-kafka', r, 'fetch.sh');
+  })();
   return install;
 }
 

@@ -5,31 +5,11 @@
  * unacknowledged bytes visible, also after a restart. Every failure path closes its files.
  */
 import t, { type Test } from 'tap';
-import { MemoryFileSystem } from '../../fs/memory-file-system.js';
-import { Flusher } from '../../log/flusher.js';
-import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../log/log-config.js';
 import { PartitionLog, type AppendOutcome } from '../../log/partition-log.js';
-import { buildBatch, readRecords, scanBatches } from '../../../protocol/records/index.js';
+import { DIR, env } from './log-env.js';
 
-const DIR = '/data/topic-0';
 const KAFKA_STORAGE_ERROR = 56;
-
-interface Env {
-  fs: MemoryFileSystem;
-  messages: string[];
-  open(over?: Partial<LogConfig>): Promise<PartitionLog>;
-}
-
-function env(): Env {
-  const fs = new MemoryFileSystem();
-  const messages: string[] = [];
-  return {
-    fs,
-    messages,
-    open: (over = {}) =>
-      PartitionLog.open(DIR, 'topic-0', { ...DEFAULT_LOG_CONFIG, segmentBytes: 4096, indexIntervalBytes: 256, ...over }, { fs, flusher: new Flusher(true), log: (m) => messages.push(m) }),
-  };
-}
+import { buildBatch, readRecords, scanBatches } from '../../../protocol/records/index.js';
 
 function batch(values: string[], idempotent?: { producerId: number; seq: number }): Buffer {
   const ts = Date.now();

@@ -4,33 +4,9 @@
  * retention, DeleteRecords, and failed writes and syncs.
  */
 import t from 'tap';
-import { MemoryFileSystem } from '../../fs/memory-file-system.js';
-import { Flusher } from '../../log/flusher.js';
-import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../log/log-config.js';
 import { PartitionLog, type AppendOutcome } from '../../log/partition-log.js';
+import { DIR, env, type Env } from './log-env.js';
 import { buildBatch, readRecords, scanBatches } from '../../../protocol/records/index.js';
-
-const DIR = '/data/topic-0';
-
-function config(over: Partial<LogConfig> = {}): LogConfig {
-  return { ...DEFAULT_LOG_CONFIG, segmentBytes: 4096, indexIntervalBytes: 256, ...over };
-}
-
-interface Env {
-  fs: MemoryFileSystem;
-  messages: string[];
-  open(over?: Partial<LogConfig>): Promise<PartitionLog>;
-}
-
-function env(): Env {
-  const fs = new MemoryFileSystem();
-  const messages: string[] = [];
-  return {
-    fs,
-    messages,
-    open: (over = {}) => PartitionLog.open(DIR, 'topic-0', config(over), { fs, flusher: new Flusher(true), log: (m) => messages.push(m) }),
-  };
-}
 
 function batch(values: string[], opts: { timestamp?: number; producerId?: number; epoch?: number; seq?: number; keys?: Array<string | null> } = {}): Buffer {
   const ts = opts.timestamp ?? Date.now();

@@ -10,8 +10,8 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export class Logger {
-  private readonly seen = new Map<string, number>();
   private readonly repeats = new RepeatLimiter();
+  private readonly onceAMinute = new RepeatLimiter(60_000);
 
   constructor(
     private readonly level: LogLevel = 'info',
@@ -55,11 +55,6 @@ export class Logger {
 
   /** Logs under `key` at most once a minute; the key map is bounded. */
   once(level: LogLevel, key: string, msg: string): void {
-    const now = Date.now();
-    const last = this.seen.get(key);
-    if (last !== undefined && now - last < 60_000) return;
-    if (this.seen.size > 10_000) this.seen.clear();
-    this.seen.set(key, now);
-    this.log(level, msg);
+    if (this.onceAMinute.admit(key) !== null) this.log(level, msg);
   }
 }

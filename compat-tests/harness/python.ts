@@ -11,6 +11,7 @@ import type { Test } from 'tap';
 import { runSetupScript, unavailableReason } from './command.js';
 import { ReferenceKafka } from './reference-kafka.js';
 import { repoRoot, SamsaProcess } from './samsa-process.js';
+import type { BrokerKind } from './target-broker.js';
 
 const VENV_SCRIPT = join(repoRoot, 'compat-tests', 'python', 'venv.sh');
 /** A cold venv downloads three clients and their codecs; pip's timeouts bound an unreachable registry. */
@@ -40,8 +41,6 @@ export function pythonClients(): Promise<PythonClients | string> {
   return clients;
 }
 
-/** Which broker a suite talks to: the suites mark assertions known to differ on Samsa by it. */
-export type BrokerKind = 'samsa' | 'kafka';
 
 export interface SuiteRun {
   python: string;

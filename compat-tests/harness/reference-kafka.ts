@@ -468,6 +468,13 @@ export class ReferenceKafka {
     return code;
   }
 
+  /** Stops the broker (SIGKILL: as in a crash) and starts it again on the same ports and directory. */
+  async restart(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    if (signal === 'SIGKILL') this.child?.kill('SIGKILL');
+    await this.stop();
+    await this.launch(this.opts.startTimeoutMs ?? 120_000);
+  }
+
   /** Stops the broker and removes its directory. */
   async close(): Promise<void> {
     await this.stop();

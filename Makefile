@@ -1,7 +1,6 @@
 # Samsa: `make run` starts a single-node broker, `make test` runs every test.
 SPEC ?= ../shared/kafka-spec
 NODE_MODULES_STAMP := node_modules/.samsa-installed
-TEST_FILES ?= $(shell find dist -path '*/test/*' -name '*.test.js' -not -path '*/node_modules/*' 2>/dev/null | sort)
 
 .PHONY: all install system-deps reference-kafka python-clients go-clients test-clients build generate run test fuzz fuzz-diff bench bench-compare bench-protocol bench-storage clean
 

@@ -3,7 +3,7 @@
  * `samsa start`, for test suites that want a Kafka without a separate process.
  */
 import { Broker } from './broker/broker.js';
-import { loadServerConfig } from './broker/config/server-config.js';
+import { LISTENER_PORT_OVERRIDE, loadServerConfig } from './config/server-config.js';
 import { Logger, type LogLevel } from './broker/logger.js';
 
 export interface StartBrokerOptions {
@@ -31,7 +31,7 @@ export interface RunningBroker {
  * not writable, port in use) rejects with a `StartupError` whose message names it in one line.
  */
 export async function startBroker(opts: StartBrokerOptions): Promise<RunningBroker> {
-  const overrides: Record<string, string> = { ...opts.overrides, 'log.dirs': opts.dataDir, 'samsa.listener.port': String(opts.port ?? 0) };
+  const overrides: Record<string, string> = { ...opts.overrides, 'log.dirs': opts.dataDir, [LISTENER_PORT_OVERRIDE]: String(opts.port ?? 0) };
   if (opts.host !== undefined) overrides['listeners'] = `PLAINTEXT://${opts.host}:${opts.port ?? 0}`;
   const config = loadServerConfig({ overrides });
   const broker = await Broker.start(config, new Logger(opts.logLevel ?? 'warn'));
@@ -41,4 +41,4 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
 
 export { Broker } from './broker/broker.js';
 export { StartupError } from './broker/startup-error.js';
-export type { ServerConfig } from './broker/config/server-config.js';
+export type { ServerConfig } from './config/server-config.js';

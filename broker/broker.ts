@@ -6,7 +6,7 @@ import { QuorumController } from '../controller/quorum-controller.js';
 import type { BrokerRegistration, MetadataImage } from '../controller/image.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { FileSystem } from '../storage/fs/file-system.js';
-import type { ServerConfig } from './config/server-config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import { FetchSessionCache } from './fetch/fetch-session-cache.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { Logger } from './logger.js';

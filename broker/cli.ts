@@ -9,7 +9,7 @@
  * served; SIGTERM and SIGINT shut down cleanly (stop accepting, finish in-flight writes, flush)
  * and exit 0.
  */
-import { ConfigError, loadServerConfig } from './config/server-config.js';
+import { ConfigError, LISTENER_PORT_OVERRIDE, loadServerConfig } from '../config/server-config.js';
 import { Broker } from './broker.js';
 import { Logger, type LogLevel } from './logger.js';
 import { startupFailureLine, StartupError } from './startup-error.js';
@@ -66,7 +66,7 @@ export function parseArgs(args: string[]): CliOptions {
     }
   }
   if (dataDir !== undefined) opts.overrides['log.dirs'] = dataDir;
-  if (port !== undefined) opts.overrides['samsa.listener.port'] = port;
+  if (port !== undefined) opts.overrides[LISTENER_PORT_OVERRIDE] = port;
   return opts;
 }
 

@@ -13,7 +13,7 @@ import type { FileSystem } from '../storage/fs/file-system.js';
 import { DuplicateLogDirError, LogManager } from '../storage/log-manager.js';
 import { LogCleaner } from '../storage/log/cleaner.js';
 import type { PartitionLog } from '../storage/log/partition-log.js';
-import type { ServerConfig } from './config/server-config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import { effectiveTopicConfig, type TopicSettings } from './topic-settings.js';
 import type { Logger } from './logger.js';
 import { StartupError } from './startup-error.js';

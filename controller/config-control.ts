@@ -3,7 +3,7 @@
  * configs and dynamic broker configs, for AlterConfigs (whole-set replacement) and
  * IncrementalAlterConfigs (SET, DELETE, APPEND, SUBTRACT), validated against the definitions.
  */
-import { brokerConfigByName, topicConfigByName, validateValue } from '../broker/config/definitions.js';
+import { brokerConfigByName, topicConfigByName, validateValue } from '../config/definitions.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { BROKER_RESOURCE, configKey, TOPIC_RESOURCE, type MetadataImage } from './image.js';
 import type { MetadataRecord } from './metadata-records.js';

@@ -8,7 +8,7 @@
  * with a Raft-replicated one changes this class, not its readers.
  */
 import { randomBytes } from 'node:crypto';
-import type { Listener, ServerConfig } from '../broker/config/server-config.js';
+import type { Listener, ServerConfig } from '../config/server-config.js';
 import { NodeFileSystem } from '../storage/fs/file-system.js';
 import { defaultRegisterBrokerRecord } from '../protocol/metadata/index.js';
 import { configChangeRecords, type ConfigChange, type ConfigChangeResult } from './config-control.js';

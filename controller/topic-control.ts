@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { defaultPartitionRecord } from '../protocol/metadata/index.js';
+import { ZERO_UUID } from '../protocol/uuid.js';
 import type { MetadataImage, TopicImage } from './image.js';
 import { TOPIC_RESOURCE } from './image.js';
 import type { MetadataRecord } from './metadata-records.js';
@@ -13,8 +14,6 @@ import { topicConfigError } from './config-control.js';
 
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 const MAX_TOPIC_NAME_LENGTH = 249;
-/** Uuid.ZERO_UUID in the base64url form the generated codecs use. */
-export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 /** Kafka's Uuid.METADATA_TOPIC_ID (1), reserved. */
 const METADATA_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 

@@ -9,7 +9,7 @@
  * The topic is created on first use (as Kafka does on the first FindCoordinator), compacted, with
  * `offsets.topic.num.partitions` partitions.
  */
-import type { ServerConfig } from '../config/server-config.js';
+import type { ServerConfig } from '../../config/server-config.js';
 import type { Logger } from '../logger.js';
 import type { QuorumController } from '../../controller/quorum-controller.js';
 import { ErrorCode } from '../../protocol/error-codes.js';

@@ -30,7 +30,7 @@ import { EMPTY_BYTES, type RecordsData } from '../../protocol/codec/support.js';
 import { waitForAppends } from '../fetch/delayed-fetch.js';
 import { partitionKey, type FetchSession, type SessionPartition } from '../fetch/fetch-session-cache.js';
 import { storageErrorCode, type Partition } from '../replica-manager.js';
-import { ZERO_UUID } from '../topic-names.js';
+import { ZERO_UUID } from '../../protocol/uuid.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { leaderEpochError } from './leader-epoch.js';
 

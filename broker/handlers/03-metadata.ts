@@ -15,7 +15,8 @@ import {
   type MetadataResponseTopic,
 } from '../../protocol/messages/index.js';
 import type { MetadataImage, TopicImage } from '../../controller/image.js';
-import { topicNameError, ZERO_UUID } from '../topic-names.js';
+import { topicNameError } from '../topic-names.js';
+import { ZERO_UUID } from '../../protocol/uuid.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 

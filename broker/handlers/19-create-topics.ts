@@ -12,8 +12,8 @@ import {
   type CreateTopicsResponse,
   type CreateTopicsResponseCreatableTopicResult,
 } from '../../protocol/messages/index.js';
-import { describeTopicConfigs } from '../config/describe.js';
-import { ZERO_UUID } from '../topic-names.js';
+import { describeTopicConfigs } from '../../config/describe.js';
+import { ZERO_UUID } from '../../protocol/uuid.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 /** Kafka answers a topic it did not create with an empty config list, not null (v5+ allow null). */

@@ -9,7 +9,7 @@ import {
   type DeleteTopicsResponse,
   type DeleteTopicsResponseDeletableTopicResult,
 } from '../../protocol/messages/index.js';
-import { ZERO_UUID } from '../topic-names.js';
+import { ZERO_UUID } from '../../protocol/uuid.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 function refsOf(req: DeleteTopicsRequest, v: number): Array<{ name: string | null; topicId: string }> {

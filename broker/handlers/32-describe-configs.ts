@@ -14,7 +14,7 @@ import {
   type DescribeConfigsResponse,
   type DescribeConfigsResponseDescribeConfigsResult,
 } from '../../protocol/messages/index.js';
-import { describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../config/describe.js';
+import { describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../../config/describe.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 const BROKER_LOGGER_RESOURCE = 8;

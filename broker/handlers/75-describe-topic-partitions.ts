@@ -13,7 +13,7 @@ import {
   type DescribeTopicPartitionsResponse,
   type DescribeTopicPartitionsResponseTopic,
 } from '../../protocol/messages/index.js';
-import { ZERO_UUID } from '../topic-names.js';
+import { ZERO_UUID } from '../../protocol/uuid.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 

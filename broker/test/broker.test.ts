@@ -9,10 +9,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from '../broker.js';
-import { loadServerConfig } from '../config/server-config.js';
+import { loadServerConfig } from '../../config/server-config.js';
 import { Logger } from '../logger.js';
 import { StartupError } from '../startup-error.js';
-import { RawConnection } from '../../compat-tests/harness/raw-client.js';
+import { RawConnection } from '../../protocol/test/raw-client.js';
 import { createTopicsApi, defaultCreateTopicsRequest } from '../../protocol/messages/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'samsa-broker-dirs-'));

@@ -12,10 +12,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from '../broker.js';
-import { loadServerConfig } from '../config/server-config.js';
+import { loadServerConfig } from '../../config/server-config.js';
 import { Logger } from '../logger.js';
 import { MemoryFileSystem } from '../../storage/fs/memory-file-system.js';
-import { fetchRequest, RawConnection } from '../../compat-tests/harness/raw-client.js';
+import { fetchRequest, RawConnection } from '../../protocol/test/raw-client.js';
 import {
   createTopicsApi,
   defaultCreateTopicsRequest,

@@ -14,7 +14,8 @@ import {
   defaultOffsetCommitRequestPartition,
 } from '../../protocol/messages/index.js';
 import { buildMessageSet } from '../../protocol/records/index.js';
-import { batch, createTopicRequest, fetchRequest, produceRequest, records, T0, ZERO_UUID } from './steps.js';
+import { batch, createTopicRequest, fetchRequest, produceRequest, records, T0 } from './steps.js';
+import { ZERO_UUID } from '../../protocol/uuid.js';
 
 /** The topic the sweep reads: 2 partitions, 3 records in partition 0. */
 export const RAW_TOPIC = 'diff-raw';

@@ -50,8 +50,8 @@ import {
   settleProducerIds,
   settleTopic,
   T0,
-  ZERO_UUID,
 } from './steps.js';
+import { ZERO_UUID } from '../../protocol/uuid.js';
 
 export type Scenario = (d: Differential) => Promise<void>;
 

@@ -21,8 +21,8 @@ import {
   type ProduceRequest,
 } from '../../protocol/messages/index.js';
 import { buildBatch, type BuildBatchOptions } from '../../protocol/records/index.js';
+import { ZERO_UUID } from '../../protocol/uuid.js';
 
-export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 /**
  * Record timestamps are fixed for the run, so ListOffsets by time and fetched batches compare
  * exactly; a minute in the past, so neither broker's retention (7 days) nor the limit on

@@ -28,7 +28,7 @@ import {
   responseHeaderVersion,
 } from '../../protocol/messages/index.js';
 import { buildBatch, readRecords, scanBatches } from '../../protocol/records/index.js';
-import { fetchRequest, RawConnection } from '../harness/raw-client.js';
+import { fetchRequest, RawConnection } from '../../protocol/test/raw-client.js';
 import type { SamsaProcess } from '../harness/samsa-process.js';
 import { buildCase, describeCase, type AdvertisedApi, type FuzzCase, type FuzzTargets } from './request-values.js';
 import { randomSeed } from './random.js';

@@ -11,7 +11,8 @@ import { Writer } from '../../protocol/codec/writer.js';
 import { apiByKey, encodeRequestHeader, requestHeaderVersion } from '../../protocol/messages/index.js';
 import { requestShapes, type RequestField } from '../../protocol/messages/request-fields.js';
 import { buildBatch, compress, crc32c } from '../../protocol/records/index.js';
-import { defaultValue, ZERO_UUID } from '../../protocol/generator/spec.js';
+import { defaultValue } from '../../protocol/generator/spec.js';
+import { ZERO_UUID } from '../../protocol/uuid.js';
 import { Rng } from './random.js';
 
 export type Profile = 'typical' | 'extreme' | 'nulls' | 'large' | 'lie' | 'corrupt';

@@ -10,9 +10,10 @@
  * difference fails, unless an entry of the allow-list (compat-tests/differential/allowed-differences.ts)
  * covers it; the report names the entries that were used.
  */
-import { RawConnection } from './raw-client.js';
+import { RawConnection } from '../../protocol/test/raw-client.js';
 import type { ApiCodec } from '../../protocol/messages/index.js';
 import { readRecords, scanBatches } from '../../protocol/records/index.js';
+import { ZERO_UUID } from '../../protocol/uuid.js';
 
 export type SideName = 'kafka' | 'samsa';
 
@@ -53,8 +54,6 @@ export class Side {
     return this.vars.get(key) as T;
   }
 }
-
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 /**
  * What is normalised before comparing, by field name at any depth. Each one differs between two

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RawConnection } from './raw-client.js';
+import { RawConnection } from '../../protocol/test/raw-client.js';
 import { freePort, repoRoot, SamsaProcess, type SamsaOptions } from './samsa-process.js';
 import { run, runSetupScript, unavailableReason, type RunResult } from './command.js';
 import { apiVersionsApi, defaultApiVersionsRequest, defaultMetadataRequest, metadataApi } from '../../protocol/messages/index.js';

@@ -3,13 +3,28 @@
  * readiness from the `samsa ready on host:port` line, and stop/restart that keep the data dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { repoRoot } from '../../protocol/test/paths.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export { repoRoot };
+/**
+ * The repository root (the nearest directory up with a package.json), found here rather than
+ * taken from protocol's test helpers: the harness and the benches build on it, and protocol's
+ * tests are no dependency of theirs.
+ */
+function findRepoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('repository root not found');
+    dir = up;
+  }
+  return dir;
+}
+
+export const repoRoot = findRepoRoot();
 
 /** A loopback port nothing listens on right now (the broker binds it a moment later). */
 export function freePort(): Promise<number> {

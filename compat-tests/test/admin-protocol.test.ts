@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import t from 'tap';
-import { RawConnection } from '../harness/raw-client.js';
+import { RawConnection } from '../../protocol/test/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {
@@ -48,8 +48,8 @@ import {
   type MetadataResponseTopic,
 } from '../../protocol/messages/index.js';
 import { buildBatch, type RecordInput } from '../../protocol/records/index.js';
+import { ZERO_UUID } from '../../protocol/uuid.js';
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const TOPIC = 2; // ConfigResource.Type.TOPIC
 const BROKER = 4; // ConfigResource.Type.BROKER
 const DYNAMIC_TOPIC_CONFIG = 1;

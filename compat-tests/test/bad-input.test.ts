@@ -3,7 +3,7 @@
  * connection, is logged, and leaves the broker serving other connections with its data intact.
  */
 import t from 'tap';
-import { RawConnection } from '../harness/raw-client.js';
+import { RawConnection } from '../../protocol/test/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {

@@ -55,6 +55,7 @@ import {
 } from '../../protocol/messages/index.js';
 import type { RecordsData } from '../../protocol/codec/support.js';
 import { buildBatch, scanBatches } from '../../protocol/records/index.js';
+import { ZERO_UUID } from '../../protocol/uuid.js';
 
 const SEED = Number(process.env.SAMSA_STRESS_SEED ?? Math.floor(Math.random() * 0x7fffffff));
 const CLOSES = Number(process.env.SAMSA_STRESS_CLOSES ?? 5000);
@@ -65,7 +66,6 @@ const VICTIMS_AT_ONCE = Number(process.env.SAMSA_STRESS_CONCURRENCY ?? 32);
 const PARTITION_CAP = 16 << 20;
 /** No Kafka response here comes near this; a larger size prefix is a corrupt stream. */
 const MAX_RESPONSE = 8 << 20;
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const VERIFIED = 'stress-verified';
 const VICTIM_TOPIC = 'stress-victims';
 const VICTIM_PARTITIONS = 4;

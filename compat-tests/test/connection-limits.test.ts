@@ -9,7 +9,7 @@ import t from 'tap';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { fetchRequest, RawConnection } from '../harness/raw-client.js';
+import { fetchRequest, RawConnection } from '../../protocol/test/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { apiVersionsApi, createTopicsApi, defaultApiVersionsRequest, defaultCreateTopicsRequest, fetchApi } from '../../protocol/messages/index.js';

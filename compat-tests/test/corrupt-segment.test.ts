@@ -10,7 +10,7 @@ import t from 'tap';
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fetchRequest, RawConnection } from '../harness/raw-client.js';
+import { fetchRequest, RawConnection } from '../../protocol/test/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { connected, disconnected } from '../harness/rdkafka.js';
 import { ErrorCode } from '../../protocol/error-codes.js';

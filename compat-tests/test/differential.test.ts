@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { describeFailures, Differential, NORMALISATIONS, type Exchange, type Side } from '../harness/differential.js';
-import { RawConnection } from '../harness/raw-client.js';
+import { RawConnection } from '../../protocol/test/raw-client.js';
 import { ReferenceKafka } from '../harness/reference-kafka.js';
 import { repoRoot, SamsaProcess } from '../harness/samsa-process.js';
 import { ALLOWED_DIFFERENCES, VERSION_RANGE_DIFFERENCES } from '../differential/allowed-differences.js';

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { createRequire } from 'node:module';
-import { RawConnection } from '../harness/raw-client.js';
+import { RawConnection } from '../../protocol/test/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { consumerGroupDescribeApi, defaultListGroupsRequest, listGroupsApi } from '../../protocol/messages/index.js';

@@ -11,7 +11,7 @@
  * group.min.session.timeout.ms=500, so that session expiry can be tested with 1 s sessions.
  */
 import t, { type Test } from 'tap';
-import { RawConnection } from '../harness/raw-client.js';
+import { RawConnection } from '../../protocol/test/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { Writer } from '../../protocol/codec/writer.js';

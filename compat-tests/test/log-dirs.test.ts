@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fetchRequest, RawConnection } from '../harness/raw-client.js';
+import { fetchRequest, RawConnection } from '../../protocol/test/raw-client.js';
 import { ReferenceKafka, runKafkaTool } from '../harness/reference-kafka.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { alterReplicaLogDirsApi, describeLogDirsApi, fetchApi, type DescribeLogDirsResponse } from '../../protocol/messages/index.js';

@@ -4,7 +4,7 @@
  * (KIP-227), conversion for magic 0/1 clients, ListOffsets variants and OffsetForLeaderEpoch.
  */
 import t from 'tap';
-import { fetchRequest, RawConnection } from '../harness/raw-client.js';
+import { fetchRequest, RawConnection } from '../../protocol/test/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {

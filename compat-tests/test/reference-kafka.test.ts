@@ -5,7 +5,7 @@
  * the reason, where the reference cannot run (no Java 17+, no mvn, Maven Central unreachable).
  */
 import t, { type Test } from 'tap';
-import { fetchRequest, RawConnection } from '../harness/raw-client.js';
+import { fetchRequest, RawConnection } from '../../protocol/test/raw-client.js';
 import { KafkaTool, ReferenceKafka, runKafkaTool } from '../harness/reference-kafka.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import {

@@ -9,7 +9,7 @@
  */
 import { connect } from 'node:net';
 import t from 'tap';
-import { RawConnection } from '../harness/raw-client.js';
+import { RawConnection } from '../../protocol/test/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { Reader } from '../../protocol/codec/reader.js';
 import { buildBatch } from '../../protocol/records/index.js';

@@ -3,7 +3,7 @@
  * broker so the fix stays fixed whatever seeds later runs use.
  */
 import t from 'tap';
-import { RawConnection } from '../harness/raw-client.js';
+import { RawConnection } from '../../protocol/test/raw-client.js';
 import { SamsaProcess } from '../harness/samsa-process.js';
 import { residentSetBytes } from '../fuzz/request-fuzzer.js';
 import { ErrorCode } from '../../protocol/error-codes.js';

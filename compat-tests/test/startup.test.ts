@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunResult } from '../harness/command.js';
-import { fetchRequest, RawConnection } from '../harness/raw-client.js';
+import { fetchRequest, RawConnection } from '../../protocol/test/raw-client.js';
 import { SamsaProcess, samsaBin } from '../harness/samsa-process.js';
 import { createTopicsApi, defaultCreateTopicsRequest, defaultProduceRequest, fetchApi, produceApi } from '../../protocol/messages/index.js';
 import { buildBatch, readRecords, scanBatches } from '../../protocol/records/index.js';

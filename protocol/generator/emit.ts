@@ -16,8 +16,8 @@ import {
   isEmpty,
   isStructType,
   parseVersions,
-  ZERO_UUID,
 } from './spec.js';
+import { ZERO_UUID } from '../uuid.js';
 
 interface StructInfo {
   tsName: string;

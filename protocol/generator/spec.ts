@@ -3,6 +3,7 @@
  * round-trip tests share: version ranges, field types, names and default values.
  */
 import { readFileSync } from 'node:fs';
+import { ZERO_UUID } from '../uuid.js';
 import { applyOverlay } from './overlays.js';
 
 export interface FieldSpec {
@@ -123,8 +124,6 @@ export function kebab(name: string): string {
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
     .toLowerCase();
 }
-
-export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 /** The value a field takes when a version does not carry it, as the JS value (for tests). */
 export function defaultValue(f: FieldSpec): unknown {

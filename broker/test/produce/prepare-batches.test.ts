@@ -8,7 +8,7 @@ import t from 'tap';
 import { gzipSync } from 'node:zlib';
 import { ErrorCode } from '../../../protocol/error-codes.js';
 import { buildBatch, buildMessageSet, crc32, crc32c, CompressionType } from '../../../protocol/records/index.js';
-import { loadServerConfig } from '../../config/server-config.js';
+import { loadServerConfig } from '../../../config/server-config.js';
 import { prepareBatches } from '../../produce/prepare-batches.js';
 import { effectiveTopicConfig } from '../../topic-settings.js';
 

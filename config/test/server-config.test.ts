@@ -2,7 +2,7 @@
  * Connection limit and log directory settings: parsed with Kafka's names and rules.
  */
 import t from 'tap';
-import { loadServerConfig } from '../../config/server-config.js';
+import { loadServerConfig } from '../server-config.js';
 
 t.test('connection limits: defaults are unlimited, idle connections close after 10 minutes', async (t) => {
   const c = loadServerConfig({});

@@ -4,8 +4,8 @@
  * generated codecs.
  */
 import { connect, type Socket } from 'node:net';
-import { Reader } from '../../protocol/codec/reader.js';
-import { Writer } from '../../protocol/codec/writer.js';
+import { Reader } from '../codec/reader.js';
+import { Writer } from '../codec/writer.js';
 import {
   decodeResponseHeader,
   defaultFetchRequest,
@@ -15,9 +15,8 @@ import {
   responseHeaderVersion,
   type ApiCodec,
   type FetchRequest,
-} from '../../protocol/messages/index.js';
-
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+} from '../messages/index.js';
+import { ZERO_UUID } from '../uuid.js';
 
 /** One partition to fetch: by name (Fetch v0-12) or by topic id (v13+). */
 export interface FetchTarget {

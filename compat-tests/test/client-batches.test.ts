@@ -8,11 +8,11 @@ import t from 'tap';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SamsaProcess } from '../../../compat-tests/harness/samsa-process.js';
-import { CompressionType, COMPRESSION_NAMES } from '../../records/compression.js';
-import { readRecords, scanBatches, type BatchInfo, type Record as BatchRecord } from '../../records/batch.js';
-import { registerKafkaJsCodecs } from '../../../compat-tests/harness/kafkajs-codecs.js';
-import { connected, disconnected } from '../../../compat-tests/harness/rdkafka.js';
+import { SamsaProcess } from '../harness/samsa-process.js';
+import { CompressionType, COMPRESSION_NAMES } from '../../protocol/records/compression.js';
+import { readRecords, scanBatches, type BatchInfo, type Record as BatchRecord } from '../../protocol/records/batch.js';
+import { registerKafkaJsCodecs } from '../harness/kafkajs-codecs.js';
+import { connected, disconnected } from '../harness/rdkafka.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,7 +4,6 @@
  */
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import type { LogConfig } from '../../storage/log/log-config.js';
 import { brokerConfigByName, parseHostCounts, synonymToTopicValue, topicConfigByName, validateValue } from './definitions.js';
 
 export class ConfigError extends Error {
@@ -257,50 +256,9 @@ export function resolveTopicConfig(config: ServerConfig, overrides: ReadonlyMap<
   return { value: def.defaultValue, source: 'DEFAULT_CONFIG' };
 }
 
-export interface TopicLogSettings {
-  log: LogConfig;
-  maxMessageBytes: number;
-  cleanupPolicy: string[];
-  messageTimestampType: 'CreateTime' | 'LogAppendTime';
-  messageTimestampBeforeMaxMs: number;
-  messageTimestampAfterMaxMs: number;
-}
-
 /** Longs beyond 2^53 (Kafka's Long.MAX defaults) mean "never": Infinity keeps comparisons right. */
-function longValue(v: string | null): number {
+export function longValue(v: string | null): number {
   if (v === null) return Infinity;
   const n = Number(v);
   return n >= Number.MAX_SAFE_INTEGER ? Infinity : n;
-}
-
-export function topicLogConfig(config: ServerConfig, overrides: ReadonlyMap<string, string>): TopicLogSettings {
-  const get = (name: string): string | null => resolveTopicConfig(config, overrides, name).value;
-  const cleanupPolicy = (get('cleanup.policy') ?? 'delete')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  const log: LogConfig = {
-    segmentBytes: Number(get('segment.bytes')),
-    segmentMs: longValue(get('segment.ms')),
-    segmentIndexBytes: Number(get('segment.index.bytes')),
-    indexIntervalBytes: Number(get('index.interval.bytes')),
-    retentionMs: longValue(get('retention.ms')),
-    retentionBytes: longValue(get('retention.bytes')),
-    cleanupPolicy,
-    flushMessages: longValue(get('flush.messages')),
-    flushMs: longValue(get('flush.ms')),
-    deleteRetentionMs: longValue(get('delete.retention.ms')),
-    minCompactionLagMs: longValue(get('min.compaction.lag.ms')),
-    minCleanableDirtyRatio: Number(get('min.cleanable.dirty.ratio')),
-    fileDeleteDelayMs: longValue(get('file.delete.delay.ms')),
-    fsyncEnabled: config.fsyncEnabled,
-  };
-  return {
-    log,
-    maxMessageBytes: Number(get('max.message.bytes')),
-    cleanupPolicy,
-    messageTimestampType: get('message.timestamp.type') === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
-    messageTimestampBeforeMaxMs: longValue(get('message.timestamp.before.max.ms')),
-    messageTimestampAfterMaxMs: longValue(get('message.timestamp.after.max.ms')),
-  };
 }

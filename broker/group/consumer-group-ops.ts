@@ -23,15 +23,8 @@ import {
   type ConsumerMember,
 } from './consumer-group.js';
 import type { CoordinatorRecord } from './coordinator-records.js';
-import type { MemberContext, OpResult } from './group-shard.js';
+import type { MemberContext, OpResult, TopicResolver } from './group-ops.js';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
-
-/** How the coordinator sees topics: by name (subscriptions) and by id (assignments). */
-export interface TopicResolver {
-  byName(name: string): { id: string; partitions: number } | undefined;
-  nameOf(id: string): string | undefined;
-  allNames(): Iterable<string>;
-}
 
 export interface ConsumerGroupConfig {
   sessionTimeoutMs: number;

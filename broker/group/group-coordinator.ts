@@ -16,8 +16,8 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { BATCH_OVERHEAD, buildBatch, readRecords, scanBatches, type RecordInput } from '../../protocol/records/index.js';
 import type { ReplicaManager } from '../replica-manager.js';
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecord } from './coordinator-records.js';
-import type { TopicResolver } from './consumer-group-ops.js';
-import { GroupShard, type GroupConfig, type OpResult } from './group-shard.js';
+import type { OpResult, TopicResolver } from './group-ops.js';
+import { GroupShard, type GroupConfig } from './group-shard.js';
 
 export const GROUP_TOPIC = '__consumer_offsets';
 const TICK_MS = 200;

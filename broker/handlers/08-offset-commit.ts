@@ -6,7 +6,7 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { offsetCommitApi, type OffsetCommitRequest, type OffsetCommitResponse } from '../../protocol/messages/index.js';
-import { coordinatorErrorCode } from '../group/handler-support.js';
+import { coordinatorErrorCode } from './handler-support.js';
 import type { CommitPartitionResult } from '../group/group-shard.js';
 import { defineHandler, type RequestContext } from './handler.js';
 

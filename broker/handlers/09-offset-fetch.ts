@@ -13,7 +13,7 @@ import {
   type OffsetFetchResponsePartitions,
   type OffsetFetchResponseTopics,
 } from '../../protocol/messages/index.js';
-import { coordinatorErrorCode } from '../group/handler-support.js';
+import { coordinatorErrorCode } from './handler-support.js';
 import type { GroupShard } from '../group/group-shard.js';
 import { defineHandler, type RequestContext } from './handler.js';
 

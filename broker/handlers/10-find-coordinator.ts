@@ -14,7 +14,7 @@ import {
   type FindCoordinatorResponse,
   type FindCoordinatorResponseCoordinator,
 } from '../../protocol/messages/index.js';
-import { coordinatorErrorCode } from '../group/handler-support.js';
+import { coordinatorErrorCode } from './handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 const GROUP = 0;

@@ -6,7 +6,7 @@
  * across restarts.
  */
 import { joinGroupApi, type JoinGroupRequest, type JoinGroupResponse } from '../../protocol/messages/index.js';
-import { coordinatorErrorCode, memberContext } from '../group/handler-support.js';
+import { coordinatorErrorCode, memberContext } from './handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 function error(errorCode: number, v: number): JoinGroupResponse {

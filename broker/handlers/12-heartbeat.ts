@@ -3,7 +3,7 @@
  * Keeps a classic group member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
  */
 import { heartbeatApi, type HeartbeatRequest, type HeartbeatResponse } from '../../protocol/messages/index.js';
-import { coordinatorErrorCode } from '../group/handler-support.js';
+import { coordinatorErrorCode } from './handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 async function handle(req: HeartbeatRequest, ctx: RequestContext): Promise<HeartbeatResponse> {

@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { leaveGroupApi, type LeaveGroupRequest, type LeaveGroupResponse } from '../../protocol/messages/index.js';
-import { coordinatorErrorCode } from '../group/handler-support.js';
+import { coordinatorErrorCode } from './handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 async function handle(req: LeaveGroupRequest, ctx: RequestContext): Promise<LeaveGroupResponse> {

@@ -4,8 +4,8 @@
  * stored in `__consumer_offsets`. v5+ checks the protocol type and name against the group's.
  */
 import { syncGroupApi, type SyncGroupRequest, type SyncGroupResponse } from '../../protocol/messages/index.js';
-import { syncError } from '../group/group-shard.js';
-import { coordinatorErrorCode } from '../group/handler-support.js';
+import { syncError } from '../group/classic-group-ops.js';
+import { coordinatorErrorCode } from './handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 async function handle(req: SyncGroupRequest, ctx: RequestContext): Promise<SyncGroupResponse> {

@@ -4,7 +4,7 @@
  * unknown group is described as Dead, as Kafka does for these versions.
  */
 import { describeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../../protocol/messages/index.js';
-import { coordinatorErrorCode } from '../group/handler-support.js';
+import { coordinatorErrorCode } from './handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 

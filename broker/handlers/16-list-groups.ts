@@ -4,7 +4,7 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { listGroupsApi, type ListGroupsRequest, type ListGroupsResponse } from '../../protocol/messages/index.js';
-import { coordinatorErrorCode } from '../group/handler-support.js';
+import { coordinatorErrorCode } from './handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 async function handle(req: ListGroupsRequest, ctx: RequestContext): Promise<ListGroupsResponse> {

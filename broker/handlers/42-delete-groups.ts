@@ -4,7 +4,7 @@
  * NON_EMPTY_GROUP, an unknown one GROUP_ID_NOT_FOUND.
  */
 import { deleteGroupsApi, type DeleteGroupsRequest, type DeleteGroupsResponse } from '../../protocol/messages/index.js';
-import { coordinatorErrorCode } from '../group/handler-support.js';
+import { coordinatorErrorCode } from './handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 async function handle(req: DeleteGroupsRequest, ctx: RequestContext): Promise<DeleteGroupsResponse> {

@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { offsetDeleteApi, type OffsetDeleteRequest, type OffsetDeleteResponse } from '../../protocol/messages/index.js';
-import { coordinatorErrorCode } from '../group/handler-support.js';
+import { coordinatorErrorCode } from './handler-support.js';
 import { subscribedTopics } from '../group/consumer-protocol.js';
 import { defineHandler, type RequestContext } from './handler.js';
 

@@ -13,7 +13,7 @@ import {
   type ConsumerGroupHeartbeatResponse,
 } from '../../protocol/messages/index.js';
 import { heartbeatError } from '../group/consumer-group-ops.js';
-import { coordinatorErrorCode, memberContext } from '../group/handler-support.js';
+import { coordinatorErrorCode, memberContext } from './handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 async function handle(req: ConsumerGroupHeartbeatRequest, ctx: RequestContext): Promise<ConsumerGroupHeartbeatResponse> {

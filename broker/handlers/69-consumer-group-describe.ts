@@ -9,7 +9,7 @@ import {
   type ConsumerGroupDescribeResponse,
   type ConsumerGroupDescribeResponseDescribedGroup,
 } from '../../protocol/messages/index.js';
-import { coordinatorErrorCode } from '../group/handler-support.js';
+import { coordinatorErrorCode } from './handler-support.js';
 import { defineHandler, type RequestContext } from './handler.js';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 

@@ -1,8 +1,7 @@
-/** Small helpers shared by the group API handlers. */
-import { ErrorCode } from '../../protocol/error-codes.js';
-import type { RequestContext } from '../handlers/handler.js';
-import { CoordinatorError } from './group-coordinator.js';
-import type { MemberContext } from './group-shard.js';
+/** Small helpers shared by the group API handlers: the request's member context and error mapping. */
+import type { RequestContext } from './handler.js';
+import { CoordinatorError } from '../group/group-coordinator.js';
+import type { MemberContext } from '../group/group-ops.js';
 
 /** The error code a failed coordinator call answers with. */
 export function coordinatorErrorCode(e: unknown): number {
@@ -16,5 +15,3 @@ export function memberContext(ctx: RequestContext): MemberContext {
   const host = addr.includes(':') ? addr.slice(0, addr.lastIndexOf(':')) : addr;
   return { clientId: ctx.header.clientId ?? '', clientHost: `/${host}`, apiVersion: ctx.apiVersion };
 }
-
-export { ErrorCode };

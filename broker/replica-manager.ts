@@ -466,6 +466,8 @@ export class ReplicaManager {
    * UNKNOWN_TOPIC_OR_PARTITION, FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH for a stale or future
    * `currentLeaderEpoch` (KIP-320; -1 is not checked), KAFKA_STORAGE_ERROR for a log that could
    * not be opened. Reads need no free space: a log that opens answers even on a full disk.
+   * Leadership needs no check yet (this node leads every partition); NOT_LEADER_OR_FOLLOWER
+   * belongs here once partitions are replicated.
    */
   private async leaderLog(topic: string, index: number, currentLeaderEpoch = -1): Promise<{ partition: Partition; log: PartitionLog } | { errorCode: number }> {
     const partition = this.partition(topic, index);

@@ -1,6 +1,6 @@
 /**
  * One Samsa node: the controller (a quorum of one), the log manager, the replica manager and the
- * socket server, wired together. Handlers reach every subsystem through this object.
+ * socket server, wired together. Handlers reach the subsystems they use through its HandlerContext.
  */
 import { QuorumController } from '../controller/quorum-controller.js';
 import type { BrokerRegistration, MetadataImage } from '../controller/image.js';
@@ -17,14 +17,12 @@ import { BufferPool } from './buffer-pool.js';
 import { BrokerRequestDispatcher } from './request-dispatcher.js';
 import { LogDirLock } from './log-dir-lock.js';
 import { describeErrno, StartupError } from './startup-error.js';
+import type { HandlerContext, ListenerAddress } from './handlers/handler-context.js';
 
 /** What `samsa.debug.poison.buffers` fills released buffers with: 'L', easy to spot in a dump. */
 const POISON_BYTE = 0x4c;
 
-export interface ListenerAddress {
-  host: string;
-  port: number;
-}
+export type { ListenerAddress };
 
 export interface BrokerStartOptions {
   /** The file system under the partition logs (tests use an in-memory one that injects faults). */
@@ -35,9 +33,12 @@ export class Broker {
   private server: SocketServer | null = null;
   private boundPort = 0;
   private closed = false;
+  /** Aborted when the broker starts shutting down: long-polling fetches answer at once. */
   private readonly shutdown = new AbortController();
   /** Request frames and Fetch read buffers, reused once their responses are written. */
   readonly buffers: BufferPool;
+  /** What request handlers may use of this broker. */
+  readonly handlerContext: HandlerContext;
 
   private constructor(
     readonly config: ServerConfig,
@@ -50,6 +51,20 @@ export class Broker {
     private readonly logDirLocks: readonly LogDirLock[],
   ) {
     this.buffers = new BufferPool(undefined, config.poisonBuffers ? POISON_BYTE : null);
+    this.handlerContext = {
+      config,
+      logger,
+      replicaManager,
+      groups,
+      controller,
+      producerIds,
+      fetchSessions,
+      buffers: this.buffers,
+      shutdownSignal: this.shutdown.signal,
+      image: () => this.image(),
+      advertisedListenerOf: (b) => this.advertisedListenerOf(b),
+      autoCreateTopics: (names) => this.autoCreateTopics(names),
+    };
   }
 
   /**
@@ -87,7 +102,7 @@ export class Broker {
       groups = new GroupCoordinator(config, controller, replicaManager, logger);
       groups.start();
       const broker = new Broker(config, logger, controller, replicaManager, new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots), producerIds, groups, locks);
-      const server = new SocketServer(new BrokerRequestDispatcher(broker), {
+      const server = new SocketServer(new BrokerRequestDispatcher(broker.handlerContext), {
         maxFrameBytes: config.socketRequestMaxBytes,
         maxInFlight: 100,
         maxInFlightBytes: 4 << 20,
@@ -144,14 +159,6 @@ export class Broker {
     return this.controller.image();
   }
 
-  metadataVersionLevel(): number {
-    return this.image().metadataVersion;
-  }
-
-  metadataOffset(): bigint {
-    return BigInt(this.image().offset);
-  }
-
   /**
    * Where clients reach broker `b`. For this node the port actually bound is used, so that a
    * listener on port 0 advertises the real port.
@@ -178,11 +185,6 @@ export class Broker {
       if (r.errorCode === ErrorCode.NONE) this.logger.info(`auto-created topic ${r.name} with ${r.numPartitions} partitions`);
     }
     return out;
-  }
-
-  /** Aborted when the broker starts shutting down: long-polling fetches answer at once. */
-  get shutdownSignal(): AbortSignal {
-    return this.shutdown.signal;
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,15 @@
 /**
- * The partitions this broker leads and their logs. Follows the metadata image: partitions of new
- * topics get a log, deleted topics lose theirs. Produce appends and fetch reads go through here;
- * delayed fetches watch partitions for appends.
+ * The partitions this broker leads and their logs (Kafka's ReplicaManager and Partition). Follows
+ * the metadata image: partitions of new topics get a log, deleted topics lose theirs. Every
+ * request that touches a partition's log goes through here (appends, fetches with their delayed
+ * fetches, offset lookups, record deletion, log directories), so that finding the partition and
+ * checking its leader epoch and storage is done in one place and answered with Kafka's error codes.
  *
  * Every partition is led by this node today (a one-broker cluster); leadership and replication
  * come with a multi-node cluster.
  */
+import { statfs } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { QuorumController } from '../controller/quorum-controller.js';
 import type { ImageChanges, MetadataImage, TopicImage } from '../controller/image.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -18,14 +22,37 @@ import { effectiveTopicConfig, type TopicSettings } from './topic-settings.js';
 import type { Logger } from './logger.js';
 import { StartupError } from './startup-error.js';
 import { prepareBatches, type RecordError } from './produce/prepare-batches.js';
+import { DelayedFetchPurgatory } from './fetch/delayed-fetch.js';
+import { MaintenanceQueue } from './maintenance-queue.js';
 
-export interface AppendOptions {
+/**
+ * Who is appending (Kafka's AppendOrigin); it decides which checks an append gets. Clients may not
+ * write internal topics and are held to their Produce version's record formats; the broker's own
+ * coordinators, and replication from a leader, are not.
+ */
+export const AppendOrigin = {
+  Client: 'client',
+  Coordinator: 'coordinator',
+  Replication: 'replication',
+} as const;
+export type AppendOrigin = (typeof AppendOrigin)[keyof typeof AppendOrigin];
+
+interface CommonAppendOptions {
   acks: number;
-  produceVersion: number;
   transactionalId: string | null;
-  /** The broker's own writes (coordinators) may append to internal topics; clients may not. */
-  internal?: boolean;
 }
+
+/** A client's Produce: its request version decides which record formats and codecs it may send. */
+export interface ClientAppendOptions extends CommonAppendOptions {
+  origin: typeof AppendOrigin.Client;
+  produceVersion: number;
+}
+
+export interface BrokerAppendOptions extends CommonAppendOptions {
+  origin: typeof AppendOrigin.Coordinator | typeof AppendOrigin.Replication;
+}
+
+export type AppendOptions = ClientAppendOptions | BrokerAppendOptions;
 
 /** Topics only the broker writes (Kafka's Topic.isInternal). */
 export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
@@ -58,6 +85,95 @@ export class LogUnavailableError extends Error {
 export function storageErrorCode(e: unknown): number {
   if (e instanceof LogUnavailableError) return e.errorCode;
   throw e;
+}
+
+/**
+ * KIP-320: a request naming a leader epoch (>= 0) older than the partition's is fenced; a newer
+ * one means this broker has not caught up with the metadata yet. -1 means "not checked".
+ */
+export function leaderEpochError(requested: number, current: number): number {
+  if (requested < 0 || requested === current) return ErrorCode.NONE;
+  return requested < current ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
+}
+
+/** One partition of a Fetch, as the request (or its fetch session) names it. */
+export interface FetchPartitionRequest {
+  /** '' when the request named a topic id this broker does not know (UNKNOWN_TOPIC_ID). */
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchOffset: bigint;
+  readonly maxBytes: number;
+  readonly currentLeaderEpoch: number;
+}
+
+/** What a Fetch read of one partition found (Kafka's FetchPartitionData). */
+export interface FetchPartitionData {
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+  /** Whole batches, in buffers from the fetch's `allocate`; null when nothing was read. */
+  records: Buffer[] | null;
+  bytes: number;
+}
+
+export interface FetchParams {
+  /** The response's byte budget (KIP-74): the first partition with data still returns a whole batch. */
+  maxBytes: number;
+  minBytes: number;
+  maxWaitMs: number;
+  /** read_committed reads up to the last stable offset, read_uncommitted up to the high watermark. */
+  readCommitted: boolean;
+  allocate: (size: number) => Buffer;
+  /** Answers a long poll at once (the broker shutting down). */
+  abort: AbortSignal;
+}
+
+/** ListOffsets' special timestamps. */
+const LATEST_TIMESTAMP = -1n;
+const EARLIEST_TIMESTAMP = -2n;
+const MAX_TIMESTAMP = -3n;
+const EARLIEST_LOCAL_TIMESTAMP = -4n;
+const LATEST_TIERED_TIMESTAMP = -5n;
+
+/** A ListOffsets answer for one partition; offset and timestamp -1 when there is none. */
+export interface OffsetForTimestamp {
+  errorCode: number;
+  offset: number;
+  timestamp: number;
+  /** The partition's leader epoch at the time of the lookup, -1 on error. */
+  leaderEpoch: number;
+}
+
+export interface EpochEndOffset {
+  errorCode: number;
+  leaderEpoch: number;
+  endOffset: bigint;
+}
+
+export interface DeleteRecordsResult {
+  errorCode: number;
+  /** The new log start offset, -1 on error. */
+  lowWatermark: bigint;
+}
+
+/** A partition's log in one log directory, as DescribeLogDirs reports it. */
+export interface LogDirPartition {
+  partitionIndex: number;
+  partitionSize: bigint;
+  offsetLag: bigint;
+  /** The copy an AlterReplicaLogDirs move is making, not the log in use. */
+  isFutureKey: boolean;
+}
+
+export interface LogDirDescription {
+  errorCode: number;
+  /** Absolute path. */
+  logDir: string;
+  topics: Array<{ name: string; partitions: LogDirPartition[] }>;
+  /** The file system's, -1 when unknown. */
+  totalBytes: bigint;
+  usableBytes: bigint;
 }
 
 /** One partition led by this broker. */
@@ -141,10 +257,12 @@ export class ReplicaManager {
   private readonly topics = new Map<string, Partition[]>();
   private unsubscribe: (() => void) | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
-  /** Retention, compaction and scheduled flushes run one at a time, in this chain. */
-  private maintenance: Promise<void> = Promise.resolve();
+  /** Retention, compaction and scheduled flushes run one at a time, in this queue. */
+  private readonly maintenance: MaintenanceQueue;
   private closed = false;
   private readonly cleaner: LogCleaner;
+  /** Fetches waiting for appends (this broker's own: brokers in one process do not share it). */
+  readonly delayedFetches = new DelayedFetchPurgatory();
 
   private constructor(
     private readonly config: ServerConfig,
@@ -152,6 +270,7 @@ export class ReplicaManager {
     private readonly logger: Logger,
   ) {
     this.cleaner = new LogCleaner({ fs: logs.fs, log: (msg) => logger.info(msg) });
+    this.maintenance = new MaintenanceQueue((e) => logger.error(`log maintenance failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   }
 
   /** `fs` replaces the disk under the partition logs (tests run the broker on an in-memory file system). */
@@ -173,21 +292,21 @@ export class ReplicaManager {
   }
 
   private startMaintenance(): void {
-    const every = (ms: number, task: () => Promise<void>): void => {
+    const every = (kind: string, ms: number, task: () => Promise<void>): void => {
       if (!Number.isFinite(ms)) return;
-      const timer = setInterval(() => this.schedule(task), Math.max(1, Math.min(ms, 0x7fffffff)));
+      const timer = setInterval(() => this.schedule(kind, task), Math.max(1, Math.min(ms, 0x7fffffff)));
       timer.unref();
       this.timers.push(timer);
     };
-    every(this.config.logRetentionCheckIntervalMs, () => this.runRetention());
-    if (this.config.logCleanerEnable) every(Math.max(this.config.logCleanerBackoffMs, 100), () => this.runCleaner());
-    every(this.config.logFlushSchedulerIntervalMs === Infinity ? 1000 : this.config.logFlushSchedulerIntervalMs, () => this.runScheduledFlushes());
+    every('retention', this.config.logRetentionCheckIntervalMs, () => this.runRetention());
+    if (this.config.logCleanerEnable) every('cleaner', Math.max(this.config.logCleanerBackoffMs, 100), () => this.runCleaner());
+    every('flush', this.config.logFlushSchedulerIntervalMs === Infinity ? 1000 : this.config.logFlushSchedulerIntervalMs, () => this.runScheduledFlushes());
   }
 
   /** Queues a maintenance task unless one of its kind is already waiting. */
-  private schedule(task: () => Promise<void>): void {
+  private schedule(kind: string, task: () => Promise<void>): void {
     if (this.closed) return;
-    this.maintenance = this.maintenance.then(task).catch((e: unknown) => this.logger.error(`log maintenance failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+    this.maintenance.schedule(kind, task);
   }
 
   private *allPartitions(): Iterable<Partition> {
@@ -293,7 +412,7 @@ export class ReplicaManager {
   appendRecords(topic: string, index: number, records: Buffer, opts: AppendOptions): Promise<AppendResult> {
     const partition = this.partition(topic, index);
     if (partition === undefined) return Promise.resolve(failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
-    if (opts.internal !== true && INTERNAL_TOPICS.has(topic)) return Promise.resolve(failure(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`));
+    if (opts.origin === AppendOrigin.Client && INTERNAL_TOPICS.has(topic)) return Promise.resolve(failure(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`));
     const log = partition.getLog();
     if (log instanceof Promise) {
       return log.then(
@@ -311,7 +430,8 @@ export class ReplicaManager {
       // Replaced meanwhile (moved to another log directory): append to the log that serves now.
       if (partition.openLog !== log && this.isCurrent(partition)) return this.appendRecords(partition.topic, partition.index, records, opts);
     }
-    const prepared = prepareBatches(records, opts.produceVersion, partition.settings, `${partition.topic}-${partition.index}`);
+    const produceVersion = opts.origin === AppendOrigin.Client ? opts.produceVersion : null;
+    const prepared = prepareBatches(records, produceVersion, partition.settings, `${partition.topic}-${partition.index}`);
     if (prepared.errorCode !== ErrorCode.NONE) return failure(prepared.errorCode, prepared.errorMessage, prepared.recordErrors);
     const logAppendTime = partition.settings.logAppendTime ? Date.now() : undefined;
     const outcome = log.append(prepared.records, prepared.batches, {
@@ -342,6 +462,215 @@ export class ReplicaManager {
   }
 
   /**
+   * The partition and its log for a request naming them, or the error code to answer instead:
+   * UNKNOWN_TOPIC_OR_PARTITION, FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH for a stale or future
+   * `currentLeaderEpoch` (KIP-320; -1 is not checked), KAFKA_STORAGE_ERROR for a log that could
+   * not be opened. Reads need no free space: a log that opens answers even on a full disk.
+   * Leadership needs no check yet (this node leads every partition); NOT_LEADER_OR_FOLLOWER
+   * belongs here once partitions are replicated.
+   */
+  private async leaderLog(topic: string, index: number, currentLeaderEpoch = -1): Promise<{ partition: Partition; log: PartitionLog } | { errorCode: number }> {
+    const partition = this.partition(topic, index);
+    if (partition === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    const epochError = leaderEpochError(currentLeaderEpoch, partition.leaderEpoch);
+    if (epochError !== ErrorCode.NONE) return { errorCode: epochError };
+    try {
+      return { partition, log: await partition.getLog() };
+    } catch (e) {
+      return { errorCode: storageErrorCode(e) };
+    }
+  }
+
+  /**
+   * Fetch (Kafka's ReplicaManager.fetchMessages): reads every partition, in order, within the
+   * response's byte budget; when that finds fewer than `minBytes` and no partition failed, waits
+   * for appends (the delayed fetch) up to `maxWaitMs` and reads again. One result per partition,
+   * in the order given.
+   */
+  async fetchMessages(partitions: readonly FetchPartitionRequest[], params: FetchParams): Promise<FetchPartitionData[]> {
+    let result = await this.readFromLog(partitions, params);
+    if (result.bytes < params.minBytes && !result.failed && params.maxWaitMs > 0) {
+      await this.delayedFetches.waitForAppends(result.watched, params.minBytes - result.bytes, params.maxWaitMs, params.abort);
+      result = await this.readFromLog(partitions, params);
+    }
+    return result.reads;
+  }
+
+  private async readFromLog(
+    wanted: readonly FetchPartitionRequest[],
+    params: FetchParams,
+  ): Promise<{ reads: FetchPartitionData[]; bytes: number; watched: Partition[]; failed: boolean }> {
+    const reads: FetchPartitionData[] = [];
+    const watched: Partition[] = [];
+    let budget = params.maxBytes;
+    let total = 0;
+    let failed = false;
+    for (const fp of wanted) {
+      const read: FetchPartitionData = { errorCode: ErrorCode.NONE, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null, bytes: 0 };
+      reads.push(read);
+      const found = fp.topic === '' ? { errorCode: ErrorCode.UNKNOWN_TOPIC_ID } : await this.leaderLog(fp.topic, fp.partition, fp.currentLeaderEpoch);
+      if ('errorCode' in found) {
+        read.errorCode = found.errorCode;
+        failed = true;
+        continue;
+      }
+      const log = found.log;
+      watched.push(found.partition);
+      read.highWatermark = BigInt(log.highWatermark);
+      read.lastStableOffset = BigInt(log.lastStableOffset);
+      read.logStartOffset = BigInt(log.logStartOffset);
+      const offset = Number(fp.fetchOffset);
+      if (offset < log.logStartOffset || offset > log.logEndOffset) {
+        read.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+        failed = true;
+        continue;
+      }
+      const upper = params.readCommitted ? log.lastStableOffset : log.highWatermark;
+      if (offset >= upper || budget <= 0 || fp.maxBytes <= 0) continue;
+      const result = await log.read(offset, Math.min(fp.maxBytes, budget), { minOneBatch: total === 0, upperBound: upper, allocate: params.allocate });
+      if (result.errorCode !== undefined) {
+        // The batch at this offset is corrupt on disk (the log reported the range); later offsets stay readable.
+        read.errorCode = result.errorCode;
+        failed = true;
+        continue;
+      }
+      let bytes = 0;
+      for (const b of result.records) bytes += b.length;
+      if (bytes > 0) {
+        read.records = result.records;
+        read.bytes = bytes;
+        total += bytes;
+        budget -= bytes;
+      }
+    }
+    return { reads, bytes: total, watched, failed };
+  }
+
+  /**
+   * ListOffsets for one partition (Kafka's ReplicaManager.fetchOffsetForTimestamp). Special
+   * timestamps: -1 latest (high watermark, or last stable offset for read_committed), -2 earliest
+   * (log start offset), -3 the record with the largest timestamp (KIP-734), -4 earliest local (no
+   * tiered storage, so the log start offset), -5 latest tiered (nothing is tiered, so offset -1).
+   * Any other timestamp finds the first offset whose record timestamp is at or after it, or offset
+   * -1 when there is none; another negative one is UNSUPPORTED_VERSION, as in Kafka 4.1.
+   */
+  async fetchOffsetForTimestamp(topic: string, index: number, timestamp: bigint, readCommitted: boolean, currentLeaderEpoch: number): Promise<OffsetForTimestamp> {
+    const fail = (errorCode: number): OffsetForTimestamp => ({ errorCode, offset: -1, timestamp: -1, leaderEpoch: -1 });
+    const found = await this.leaderLog(topic, index, currentLeaderEpoch);
+    if ('errorCode' in found) return fail(found.errorCode);
+    const { partition, log } = found;
+    const leaderEpoch = partition.leaderEpoch;
+    let offset = -1;
+    let ts = -1;
+    switch (timestamp) {
+      case LATEST_TIMESTAMP:
+        offset = readCommitted ? log.lastStableOffset : log.highWatermark;
+        break;
+      case EARLIEST_TIMESTAMP:
+      case EARLIEST_LOCAL_TIMESTAMP:
+        offset = log.logStartOffset;
+        break;
+      case LATEST_TIERED_TIMESTAMP:
+        break;
+      case MAX_TIMESTAMP: {
+        const max = await log.maxTimestampOffset();
+        if (max !== null) ({ offset, timestamp: ts } = max);
+        break;
+      }
+      default: {
+        if (timestamp < 0n) return fail(ErrorCode.UNSUPPORTED_VERSION);
+        const at = await log.offsetForTimestamp(Number(timestamp));
+        if (at !== null && at.offset < log.highWatermark) ({ offset, timestamp: ts } = at);
+      }
+    }
+    return { errorCode: ErrorCode.NONE, offset, timestamp: ts, leaderEpoch };
+  }
+
+  /**
+   * OffsetForLeaderEpoch for one partition (Kafka's Partition.lastOffsetForLeaderEpoch): the end
+   * offset of `leaderEpoch` from the log's leader-epoch history; an epoch newer than any known
+   * gets (-1, -1), as in Kafka.
+   */
+  async lastOffsetForLeaderEpoch(topic: string, index: number, currentLeaderEpoch: number, leaderEpoch: number): Promise<EpochEndOffset> {
+    const found = await this.leaderLog(topic, index, currentLeaderEpoch);
+    if ('errorCode' in found) return { errorCode: found.errorCode, leaderEpoch: -1, endOffset: -1n };
+    const end = found.log.endOffsetForEpoch(leaderEpoch);
+    return { errorCode: ErrorCode.NONE, leaderEpoch: end.epoch, endOffset: BigInt(end.endOffset) };
+  }
+
+  /**
+   * DeleteRecords for one partition (Kafka's ReplicaManager.deleteRecords): advances the log
+   * start offset to `offset`, -1 meaning the high watermark; an offset above the high watermark
+   * is OFFSET_OUT_OF_RANGE. The low watermark answered is the new log start offset.
+   */
+  async deleteRecords(topic: string, index: number, offset: bigint): Promise<DeleteRecordsResult> {
+    const found = await this.leaderLog(topic, index);
+    if ('errorCode' in found) return { errorCode: found.errorCode, lowWatermark: -1n };
+    const log = found.log;
+    const target = offset === -1n ? log.highWatermark : Number(offset);
+    if (target < 0 || target > log.highWatermark) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1n };
+    try {
+      await log.deleteRecordsBefore(target);
+    } catch (e) {
+      this.logger.throttled('error', `delete-records:${topic}-${index}`, `DeleteRecords on ${topic}-${index}: ${String(e)}`);
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1n };
+    }
+    return { errorCode: ErrorCode.NONE, lowWatermark: BigInt(log.logStartOffset) };
+  }
+
+  /**
+   * DescribeLogDirs (Kafka's ReplicaManager.describeLogDirs): every log directory, as an absolute
+   * path, with the `wanted` partitions it holds: the size of each log (all segments), its offset
+   * lag (0 for a current log: a single node is its own ISR) and the file system's total and
+   * usable bytes. A partition being moved is listed in its target directory too, as a future
+   * replica with the bytes copied so far and its lag behind the current log's end. Partitions this
+   * broker does not host, and logs that cannot be opened (size unknown), are left out.
+   */
+  async describeLogDirs(wanted: ReadonlyArray<{ topic: string; partitions: readonly number[] }>): Promise<LogDirDescription[]> {
+    const logDirs = this.logs.dataDirs;
+    // Per log directory: topic → partitions, in the order asked.
+    const byDir = new Map<string, Map<string, LogDirPartition[]>>(logDirs.map((d) => [d, new Map()]));
+    const add = (dir: string, topic: string, entry: LogDirPartition): void => {
+      const topics = byDir.get(dir);
+      if (topics === undefined) return;
+      let list = topics.get(topic);
+      if (list === undefined) topics.set(topic, (list = []));
+      list.push(entry);
+    };
+    for (const t of wanted) {
+      for (const index of t.partitions) {
+        const found = await this.leaderLog(t.topic, index);
+        if ('errorCode' in found) continue;
+        const log = found.log;
+        const key = `${t.topic}-${index}`;
+        const dir = this.logs.logDirOf(key);
+        if (dir !== undefined) add(dir, t.topic, { partitionIndex: index, partitionSize: BigInt(log.sizeInBytes), offsetLag: 0n, isFutureKey: false });
+        const future = this.logs.futureOf(key);
+        if (future !== undefined) {
+          const lag = Math.max(0, log.logEndOffset - future.endOffset);
+          add(future.logDir, t.topic, { partitionIndex: index, partitionSize: BigInt(future.size), offsetLag: BigInt(lag), isFutureKey: true });
+        }
+      }
+    }
+    const results: LogDirDescription[] = [];
+    for (const d of logDirs) {
+      const dir = resolve(d);
+      let totalBytes = -1n;
+      let usableBytes = -1n;
+      try {
+        const s = await statfs(dir, { bigint: true });
+        totalBytes = s.blocks * s.bsize;
+        usableBytes = s.bavail * s.bsize;
+      } catch {
+        // Left at -1 ("unknown"), which v4 clients accept.
+      }
+      const topics = [...byDir.get(d)!].map(([name, partitions]) => ({ name, partitions }));
+      results.push({ errorCode: ErrorCode.NONE, logDir: dir, topics, totalBytes, usableBytes });
+    }
+    return results;
+  }
+
+  /**
    * AlterReplicaLogDirs for one partition (Kafka's ReplicaManager.alterReplicaLogDirs): an unknown
    * log directory is LOG_DIR_NOT_FOUND, a partition this broker does not have
    * UNKNOWN_TOPIC_OR_PARTITION. The partition's own directory is a no-op that cancels a move in
@@ -367,7 +696,7 @@ export class ReplicaManager {
     }
     partition.moving = true;
     // A compaction or retention pass already running on this partition finishes first.
-    const moved = this.logs.moveLog(topic, index, target, (next) => partition.switchLog(next), this.maintenance);
+    const moved = this.logs.moveLog(topic, index, target, (next) => partition.switchLog(next), this.maintenance.idle);
     void (async () => {
       try {
         await moved;
@@ -383,7 +712,7 @@ export class ReplicaManager {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
-    await this.maintenance;
+    await this.maintenance.idle;
     this.unsubscribe?.();
     await this.logs.closeAll();
   }

@@ -21,13 +21,13 @@ import {
   responseHeaderVersion,
   type RequestHeader,
 } from '../protocol/messages/index.js';
-import type { Broker } from './broker.js';
 import { apiVersionsError, handlerTable } from './handlers/index.js';
 import { NO_RESPONSE, type Handler, type RequestContext } from './handlers/handler.js';
+import type { HandlerContext } from './handlers/handler-context.js';
 import { CloseConnection, type ConnectionInfo, type DispatchResult, type RequestDispatcher } from './network/connection.js';
 
 export class BrokerRequestDispatcher implements RequestDispatcher {
-  constructor(private readonly broker: Broker) {}
+  constructor(private readonly broker: HandlerContext) {}
 
   dispatch(frame: Buffer, conn: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
     if (frame.length < 8) throw this.reject(conn, 'short-frame', `frame of ${frame.length} bytes is too short for a request header`);
@@ -161,7 +161,7 @@ class DispatchContext implements RequestContext {
   private readonly afterResponseFns: Array<() => void> = [];
 
   constructor(
-    readonly broker: Broker,
+    readonly broker: HandlerContext,
     readonly connection: ConnectionInfo,
     readonly header: RequestHeader,
     readonly apiVersion: number,

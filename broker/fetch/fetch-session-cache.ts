@@ -8,7 +8,8 @@
  *   S / -1  close S, then a sessionless fetch   S / 0   close S, open a new one
  *   S / n   incremental fetch in session S at epoch n (must be the epoch we expect)
  * The cache holds at most `maxSessions` sessions; the least recently used one is evicted to make
- * room, and when even that is impossible the fetch is served sessionless (session id 0).
+ * room, and when even that is impossible the fetch is served sessionless (session id 0). What a
+ * request does to its session is fetch-context.ts's job.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 
@@ -29,6 +30,13 @@ export interface SessionPartition {
   sentLogStartOffset: bigint;
 }
 
+/** Partitions a request asks the session to drop, as Fetch's forgotten_topics_data names them. */
+export interface ForgottenTopic {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly partitions: readonly number[];
+}
+
 export class FetchSession {
   /** Partitions in the order they were added, keyed by `topicId|topic:partition`. */
   readonly partitions = new Map<string, SessionPartition>();
@@ -36,6 +44,41 @@ export class FetchSession {
   lastUsed = Date.now();
 
   constructor(readonly id: number, readonly usesTopicIds: boolean) {}
+
+  /** A partition's key in this session: by topic id from Fetch v13 (KIP-516), by name before. */
+  keyOf(topic: string, topicId: string, partition: number): string {
+    return partitionKey(this.usesTopicIds ? topicId : topic, partition);
+  }
+
+  /** Adds every partition of a full fetch (the one that opens the session). */
+  addAll(requested: readonly SessionPartition[]): void {
+    for (const sp of requested) this.partitions.set(this.keyOf(sp.topic, sp.topicId, sp.partition), sp);
+  }
+
+  /**
+   * Applies an incremental fetch (Kafka's FetchSession.update): new partitions are added, known
+   * ones take the request's offset, size limit and leader epoch (keeping what was last sent), then
+   * forgotten ones are dropped.
+   */
+  update(requested: readonly SessionPartition[], forgotten: readonly ForgottenTopic[]): void {
+    for (const sp of requested) {
+      const key = this.keyOf(sp.topic, sp.topicId, sp.partition);
+      const existing = this.partitions.get(key);
+      if (existing) {
+        existing.fetchOffset = sp.fetchOffset;
+        existing.maxBytes = sp.maxBytes;
+        existing.currentLeaderEpoch = sp.currentLeaderEpoch;
+      } else this.partitions.set(key, sp);
+    }
+    for (const f of forgotten) {
+      for (const p of f.partitions) this.partitions.delete(this.keyOf(f.topic, f.topicId, p));
+    }
+  }
+
+  /** The epoch the client sends next; wraps to 1, since 0 and -1 mean open and close. */
+  bumpEpoch(): void {
+    this.epoch = this.epoch === 0x7fffffff ? 1 : this.epoch + 1;
+  }
 }
 
 export type SessionLookup =

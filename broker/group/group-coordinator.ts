@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import type { QuorumController } from '../../controller/quorum-controller.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { BATCH_OVERHEAD, buildBatch, readRecords, scanBatches, type RecordInput } from '../../protocol/records/index.js';
-import type { ReplicaManager } from '../replica-manager.js';
+import { AppendOrigin, type ReplicaManager } from '../replica-manager.js';
 import { decodeCoordinatorRecord, encodeCoordinatorRecord, type CoordinatorRecord } from './coordinator-records.js';
 import type { OpResult, TopicResolver } from './group-ops.js';
 import { GroupShard, type GroupConfig } from './group-shard.js';
@@ -293,7 +293,7 @@ export class GroupCoordinator {
     if (oneBatchOr !== undefined && batches.length > 1) {
       throw new CoordinatorRefusal(oneBatchOr, `${records.length} records exceed max.message.bytes ${limit + BATCH_OVERHEAD} of ${GROUP_TOPIC}`);
     }
-    const appends = batches.map((batch) => this.replicas.appendRecords(GROUP_TOPIC, partition, batch, { acks: -1, produceVersion: 9, transactionalId: null, internal: true }));
+    const appends = batches.map((batch) => this.replicas.appendRecords(GROUP_TOPIC, partition, batch, { acks: -1, transactionalId: null, origin: AppendOrigin.Coordinator }));
     for (const res of await Promise.all(appends)) {
       if (res.errorCode !== ErrorCode.NONE) {
         throw new CoordinatorError(coordinatorErrorForAppend(res.errorCode), `append returned error ${res.errorCode}${res.errorMessage ? `: ${res.errorMessage}` : ''}`);

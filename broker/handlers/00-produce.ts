@@ -19,6 +19,7 @@ import {
   type ProduceResponse,
   type ProduceResponsePartitionProduceResponse,
 } from '../../protocol/messages/index.js';
+import { AppendOrigin } from '../replica-manager.js';
 import { defineHandler, NO_RESPONSE, type HandlerResult, type RequestContext } from './handler.js';
 
 function partitionError(index: number, errorCode: number, errorMessage: string | null = null): ProduceResponsePartitionProduceResponse {
@@ -52,8 +53,9 @@ async function handle(req: ProduceRequest, ctx: RequestContext): Promise<Handler
       // The synchronous part of appendRecords assigns offsets now, in request order.
       const result = rm.appendRecords(topic.name, p.index, records, {
         acks: req.acks,
-        produceVersion: v,
         transactionalId: req.transactionalId,
+        origin: AppendOrigin.Client,
+        produceVersion: v,
       });
       pending.push(
         result.then((r) => {

@@ -27,25 +27,17 @@ import {
 } from '../../protocol/messages/index.js';
 import { downConvert } from '../../protocol/records/index.js';
 import { EMPTY_BYTES, type RecordsData } from '../../protocol/codec/support.js';
-import { waitForAppends } from '../fetch/delayed-fetch.js';
-import { partitionKey, type FetchSession, type SessionPartition } from '../fetch/fetch-session-cache.js';
-import { storageErrorCode, type Partition } from '../replica-manager.js';
+import { newFetchContext, type ResponsePartition } from '../fetch/fetch-context.js';
+import type { SessionPartition } from '../fetch/fetch-session-cache.js';
+import type { FetchPartitionData } from '../replica-manager.js';
 import { ZERO_UUID } from '../../protocol/uuid.js';
 import { defineHandler, type RequestContext } from './handler.js';
-import { leaderEpochError } from './leader-epoch.js';
 
 const READ_COMMITTED = 1;
 
-interface PartitionRead {
-  sp: SessionPartition;
-  errorCode: number;
-  highWatermark: bigint;
-  lastStableOffset: bigint;
-  logStartOffset: bigint;
-  records: Buffer[] | null;
-  bytes: number;
-}
+type PartitionRead = ResponsePartition<FetchPartitionData>;
 
+/** The request's partitions; a topic id this broker does not know leaves the name '' (UNKNOWN_TOPIC_ID). */
 function sessionPartitionsFromRequest(req: FetchRequest, ctx: RequestContext, usesIds: boolean): SessionPartition[] {
   const image = ctx.broker.image();
   const out: SessionPartition[] = [];
@@ -68,97 +60,9 @@ function sessionPartitionsFromRequest(req: FetchRequest, ctx: RequestContext, us
   return out;
 }
 
-function sessionKey(sp: SessionPartition, usesIds: boolean): string {
-  return partitionKey(usesIds ? sp.topicId : sp.topic, sp.partition);
-}
-
-/** Applies an incremental request to its session: new and changed partitions, then forgotten ones. */
-function updateSession(session: FetchSession, req: FetchRequest, ctx: RequestContext, usesIds: boolean): void {
-  for (const sp of sessionPartitionsFromRequest(req, ctx, usesIds)) {
-    const key = sessionKey(sp, usesIds);
-    const existing = session.partitions.get(key);
-    if (existing) {
-      existing.fetchOffset = sp.fetchOffset;
-      existing.maxBytes = sp.maxBytes;
-      existing.currentLeaderEpoch = sp.currentLeaderEpoch;
-    } else session.partitions.set(key, sp);
-  }
-  for (const f of req.forgottenTopicsData) {
-    for (const p of f.partitions) session.partitions.delete(partitionKey(usesIds ? f.topicId : f.topic, p));
-  }
-}
-
-async function readPartitions(
-  wanted: readonly SessionPartition[],
-  req: FetchRequest,
-  ctx: RequestContext,
-  maxBytes: number,
-  allocate: (size: number) => Buffer,
-): Promise<{ reads: PartitionRead[]; bytes: number; partitions: Partition[]; failed: boolean }> {
-  const rm = ctx.broker.replicaManager;
-  const readCommitted = req.isolationLevel === READ_COMMITTED;
-  const reads: PartitionRead[] = [];
-  const partitions: Partition[] = [];
-  let budget = maxBytes;
-  let total = 0;
-  let failed = false;
-  for (const sp of wanted) {
-    const read: PartitionRead = { sp, errorCode: ErrorCode.NONE, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null, bytes: 0 };
-    reads.push(read);
-    const partition = sp.topic === '' ? undefined : rm.partition(sp.topic, sp.partition);
-    if (partition === undefined) {
-      read.errorCode = sp.topic === '' ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      failed = true;
-      continue;
-    }
-    const epochError = leaderEpochError(sp.currentLeaderEpoch, partition.leaderEpoch);
-    if (epochError !== ErrorCode.NONE) {
-      read.errorCode = epochError;
-      failed = true;
-      continue;
-    }
-    partitions.push(partition);
-    let log;
-    try {
-      log = await partition.getLog();
-    } catch (e) {
-      read.errorCode = storageErrorCode(e);
-      failed = true;
-      continue;
-    }
-    read.highWatermark = BigInt(log.highWatermark);
-    read.lastStableOffset = BigInt(log.lastStableOffset);
-    read.logStartOffset = BigInt(log.logStartOffset);
-    const offset = Number(sp.fetchOffset);
-    if (offset < log.logStartOffset || offset > log.logEndOffset) {
-      read.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
-      failed = true;
-      continue;
-    }
-    const upper = readCommitted ? log.lastStableOffset : log.highWatermark;
-    if (offset >= upper || budget <= 0 || sp.maxBytes <= 0) continue;
-    const result = await log.read(offset, Math.min(sp.maxBytes, budget), { minOneBatch: total === 0, upperBound: upper, allocate });
-    if (result.errorCode !== undefined) {
-      // The batch at this offset is corrupt on disk (the log reported the range); later offsets stay readable.
-      read.errorCode = result.errorCode;
-      failed = true;
-      continue;
-    }
-    let bytes = 0;
-    for (const b of result.records) bytes += b.length;
-    if (bytes > 0) {
-      read.records = result.records;
-      read.bytes = bytes;
-      total += bytes;
-      budget -= bytes;
-    }
-  }
-  return { reads, bytes: total, partitions, failed };
-}
-
-function toResponsePartition(read: PartitionRead, req: FetchRequest, v: number): FetchResponsePartitionData {
+function toResponsePartition({ partition, read }: PartitionRead, req: FetchRequest, v: number): FetchResponsePartitionData {
   const p = defaultFetchResponsePartitionData();
-  p.partitionIndex = read.sp.partition;
+  p.partitionIndex = partition.partition;
   p.errorCode = read.errorCode;
   p.highWatermark = read.highWatermark;
   p.lastStableOffset = read.lastStableOffset;
@@ -180,25 +84,15 @@ function groupByTopic(reads: readonly PartitionRead[], req: FetchRequest, v: num
   let current: FetchResponseFetchableTopicResponse | null = null;
   let currentKey = '';
   for (const r of reads) {
-    const key = v >= 13 ? r.sp.topicId : r.sp.topic;
+    const key = v >= 13 ? r.partition.topicId : r.partition.topic;
     if (current === null || key !== currentKey) {
-      current = { topic: v >= 13 ? '' : r.sp.topic, topicId: v >= 13 ? r.sp.topicId : ZERO_UUID, partitions: [] };
+      current = { topic: v >= 13 ? '' : r.partition.topic, topicId: v >= 13 ? r.partition.topicId : ZERO_UUID, partitions: [] };
       currentKey = key;
       out.push(current);
     }
     current.partitions.push(toResponsePartition(r, req, v));
   }
   return out;
-}
-
-function hasNews(r: PartitionRead): boolean {
-  return (
-    r.errorCode !== ErrorCode.NONE ||
-    r.bytes > 0 ||
-    r.highWatermark !== r.sp.sentHighWatermark ||
-    r.lastStableOffset !== r.sp.sentLastStableOffset ||
-    r.logStartOffset !== r.sp.sentLogStartOffset
-  );
 }
 
 function errorResponse(errorCode: number, sessionId = 0): FetchResponse {
@@ -209,22 +103,13 @@ async function handle(req: FetchRequest, ctx: RequestContext): Promise<FetchResp
   const v = ctx.apiVersion;
   const usesIds = v >= 13;
   const broker = ctx.broker;
-  const lookup = v >= 7 ? broker.fetchSessions.lookup(req.sessionId, req.sessionEpoch, usesIds) : ({ kind: 'sessionless' } as const);
-  if (lookup.kind === 'error') return errorResponse(lookup.errorCode);
-
-  let wanted: SessionPartition[];
-  let session: FetchSession | null = null;
-  if (lookup.kind === 'incremental') {
-    session = lookup.session;
-    updateSession(session, req, ctx, usesIds);
-    wanted = [...session.partitions.values()];
-  } else {
-    wanted = sessionPartitionsFromRequest(req, ctx, usesIds);
-    if (lookup.kind === 'new') {
-      session = lookup.session;
-      for (const sp of wanted) session.partitions.set(sessionKey(sp, usesIds), sp);
-    }
-  }
+  const fetchContext = newFetchContext(broker.fetchSessions, {
+    metadata: v >= 7 ? { sessionId: req.sessionId, epoch: req.sessionEpoch } : null,
+    usesTopicIds: usesIds,
+    partitions: sessionPartitionsFromRequest(req, ctx, usesIds),
+    forgotten: req.forgottenTopicsData,
+  });
+  if (fetchContext.errorCode !== ErrorCode.NONE) return errorResponse(fetchContext.errorCode);
 
   // Kafka (KafkaApis.handleFetchRequest) bounds every response by fetch.max.bytes, v0-2 (which
   // have no max_bytes) included: the reads are held in memory until the response is written.
@@ -239,26 +124,20 @@ async function handle(req: FetchRequest, ctx: RequestContext): Promise<FetchResp
     borrowed.push(buf);
     return buf;
   };
-  let result = await readPartitions(wanted, req, ctx, maxBytes, allocate);
-  if (result.bytes < req.minBytes && !result.failed && req.maxWaitMs > 0) {
-    await waitForAppends(result.partitions, req.minBytes - result.bytes, req.maxWaitMs, broker.shutdownSignal);
-    result = await readPartitions(wanted, req, ctx, maxBytes, allocate);
-  }
-
-  let reads = result.reads;
-  if (lookup.kind === 'incremental') reads = reads.filter(hasNews);
-  for (const r of reads) {
-    r.sp.sentHighWatermark = r.highWatermark;
-    r.sp.sentLastStableOffset = r.lastStableOffset;
-    r.sp.sentLogStartOffset = r.logStartOffset;
-  }
-  if (session !== null && lookup.kind === 'incremental') session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
+  const reads = await broker.replicaManager.fetchMessages(fetchContext.partitions, {
+    maxBytes,
+    minBytes: req.minBytes,
+    maxWaitMs: req.maxWaitMs,
+    readCommitted: req.isolationLevel === READ_COMMITTED,
+    allocate,
+    abort: broker.shutdownSignal,
+  });
 
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
-    sessionId: session?.id ?? 0,
-    responses: groupByTopic(reads, req, v),
+    sessionId: fetchContext.sessionId,
+    responses: groupByTopic(fetchContext.updateAndGenerateResponseData(reads), req, v),
     nodeEndpoints: [],
   };
 }

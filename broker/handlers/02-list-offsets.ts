@@ -16,15 +16,8 @@ import {
   type ListOffsetsResponse,
   type ListOffsetsResponseListOffsetsPartitionResponse,
 } from '../../protocol/messages/index.js';
-import { storageErrorCode } from '../replica-manager.js';
 import { defineHandler, type RequestContext } from './handler.js';
-import { leaderEpochError } from './leader-epoch.js';
 
-const LATEST = -1n;
-const EARLIEST = -2n;
-const MAX_TIMESTAMP = -3n;
-const EARLIEST_LOCAL = -4n;
-const LATEST_TIERED = -5n;
 const READ_COMMITTED = 1;
 
 function answer(partitionIndex: number, errorCode: number, offset = -1, timestamp = -1, leaderEpoch = -1): ListOffsetsResponseListOffsetsPartitionResponse {
@@ -60,43 +53,10 @@ async function handle(req: ListOffsetsRequest, ctx: RequestContext): Promise<Lis
       partitions: await Promise.all(
         t.partitions.map(async (p): Promise<ListOffsetsResponseListOffsetsPartitionResponse> => {
           if (duplicates.size > 0 && duplicates.has(`${t.name}\u0000${p.partitionIndex}`)) return answer(p.partitionIndex, ErrorCode.INVALID_REQUEST);
-          const partition = rm.partition(t.name, p.partitionIndex);
-          if (partition === undefined) return answer(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          const epochError = leaderEpochError(p.currentLeaderEpoch, partition.leaderEpoch);
-          if (epochError !== ErrorCode.NONE) return answer(p.partitionIndex, epochError);
-          let log;
-          try {
-            // Reads need no free space: a log that opens answers even on a full disk.
-            log = await partition.getLog();
-          } catch (e) {
-            return answer(p.partitionIndex, storageErrorCode(e));
-          }
-          const epoch = partition.leaderEpoch;
-          let offset = -1;
-          let timestamp = -1;
-          switch (p.timestamp) {
-            case LATEST:
-              offset = req.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark;
-              break;
-            case EARLIEST:
-            case EARLIEST_LOCAL:
-              offset = log.logStartOffset;
-              break;
-            case LATEST_TIERED:
-              break;
-            case MAX_TIMESTAMP: {
-              const found = await log.maxTimestampOffset();
-              if (found !== null) ({ offset, timestamp } = found);
-              break;
-            }
-            default: {
-              // A negative timestamp that is no sentinel of this version: Kafka 4.1 answers UNSUPPORTED_VERSION.
-              if (p.timestamp < 0n) return answer(p.partitionIndex, ErrorCode.UNSUPPORTED_VERSION);
-              const found = await log.offsetForTimestamp(Number(p.timestamp));
-              if (found !== null && found.offset < log.highWatermark) ({ offset, timestamp } = found);
-            }
-          }
-          const r = answer(p.partitionIndex, ErrorCode.NONE, offset, timestamp, offset >= 0 && v >= 4 ? epoch : -1);
+          const found = await rm.fetchOffsetForTimestamp(t.name, p.partitionIndex, p.timestamp, req.isolationLevel === READ_COMMITTED, p.currentLeaderEpoch);
+          if (found.errorCode !== ErrorCode.NONE) return answer(p.partitionIndex, found.errorCode);
+          const { offset, timestamp } = found;
+          const r = answer(p.partitionIndex, ErrorCode.NONE, offset, timestamp, offset >= 0 && v >= 4 ? found.leaderEpoch : -1);
           if (v === 0) {
             r.oldStyleOffsets = offset >= 0 ? [BigInt(offset)] : [];
             r.offset = -1n;

@@ -20,13 +20,14 @@ export const apiVersionsHandler = defineHandler({
       ctx.connection.clientSoftwareName = req.clientSoftwareName;
       ctx.connection.clientSoftwareVersion = req.clientSoftwareVersion;
     }
-    const level = ctx.broker.metadataVersionLevel();
+    const image = ctx.broker.image();
+    const level = image.metadataVersion;
     return {
       errorCode: ErrorCode.NONE,
       apiKeys: supportedApiVersions(),
       throttleTimeMs: 0,
       supportedFeatures: [{ name: 'metadata.version', minVersion: 1, maxVersion: level }],
-      finalizedFeaturesEpoch: ctx.broker.metadataOffset(),
+      finalizedFeaturesEpoch: BigInt(image.offset),
       finalizedFeatures: [{ name: 'metadata.version', minVersionLevel: level, maxVersionLevel: level }],
       zkMigrationReady: false,
     };

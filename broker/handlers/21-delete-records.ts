@@ -6,9 +6,7 @@
  * start offset. A partition named twice is trimmed once, to the last offset given, and answered
  * once (Kafka keeps a map of partitions too).
  */
-import { ErrorCode } from '../../protocol/error-codes.js';
 import { deleteRecordsApi, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../protocol/messages/index.js';
-import { storageErrorCode } from '../replica-manager.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 type PartitionResult = DeleteRecordsResponse['topics'][number]['partitions'][number];
@@ -24,23 +22,8 @@ async function handle(req: DeleteRecordsRequest, ctx: RequestContext): Promise<D
     for (const p of t.partitions) partitions.set(p.partitionIndex, p.offset);
   }
   const deleteBefore = async (topic: string, partitionIndex: number, offset: bigint): Promise<PartitionResult> => {
-    const partition = rm.partition(topic, partitionIndex);
-    if (partition === undefined) return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-    let log;
-    try {
-      log = await partition.getLog();
-    } catch (e) {
-      return { partitionIndex, lowWatermark: -1n, errorCode: storageErrorCode(e) };
-    }
-    const target = offset === -1n ? log.highWatermark : Number(offset);
-    if (target < 0 || target > log.highWatermark) return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
-    try {
-      await log.deleteRecordsBefore(target);
-    } catch (e) {
-      ctx.broker.logger.throttled('error', `delete-records:${topic}-${partitionIndex}`, `DeleteRecords on ${topic}-${partitionIndex}: ${String(e)}`);
-      return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
-    }
-    return { partitionIndex, lowWatermark: BigInt(log.logStartOffset), errorCode: ErrorCode.NONE };
+    const { errorCode, lowWatermark } = await rm.deleteRecords(topic, partitionIndex, offset);
+    return { partitionIndex, lowWatermark, errorCode };
   };
   const topics = await Promise.all(
     [...wanted].map(async ([name, partitions]) => ({

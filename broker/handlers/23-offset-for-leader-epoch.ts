@@ -4,16 +4,13 @@
  * the end offset of that epoch. The partition's leader-epoch history comes from its log; an
  * epoch newer than any known gets (-1, -1), as in Kafka.
  */
-import { ErrorCode } from '../../protocol/error-codes.js';
 import {
   offsetForLeaderEpochApi,
   type OffsetForLeaderEpochRequest,
   type OffsetForLeaderEpochResponse,
   type OffsetForLeaderEpochResponseEpochEndOffset,
 } from '../../protocol/messages/index.js';
-import { storageErrorCode } from '../replica-manager.js';
 import { defineHandler, type RequestContext } from './handler.js';
-import { leaderEpochError } from './leader-epoch.js';
 
 function result(partition: number, errorCode: number, leaderEpoch = -1, endOffset = -1n): OffsetForLeaderEpochResponseEpochEndOffset {
   return { errorCode, partition, leaderEpoch, endOffset };
@@ -26,18 +23,8 @@ async function handle(req: OffsetForLeaderEpochRequest, ctx: RequestContext): Pr
       topic: t.topic,
       partitions: await Promise.all(
         t.partitions.map(async (p) => {
-          const partition = rm.partition(t.topic, p.partition);
-          if (partition === undefined) return result(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          const epochError = leaderEpochError(p.currentLeaderEpoch, partition.leaderEpoch);
-          if (epochError !== ErrorCode.NONE) return result(p.partition, epochError);
-          let log;
-          try {
-            log = await partition.getLog();
-          } catch (e) {
-            return result(p.partition, storageErrorCode(e));
-          }
-          const found = log.endOffsetForEpoch(p.leaderEpoch);
-          return result(p.partition, ErrorCode.NONE, found.epoch, BigInt(found.endOffset));
+          const found = await rm.lastOffsetForLeaderEpoch(t.topic, p.partition, p.currentLeaderEpoch, p.leaderEpoch);
+          return result(p.partition, found.errorCode, found.leaderEpoch, found.endOffset);
         }),
       ),
     })),

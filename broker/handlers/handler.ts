@@ -5,14 +5,15 @@
  */
 import type { ApiCodec, RequestHeader } from '../../protocol/messages/index.js';
 import type { ConnectionInfo } from '../network/connection.js';
-import type { Broker } from '../broker.js';
+import type { HandlerContext } from './handler-context.js';
 
 /** Returned by a handler when Kafka sends no response (acks=0 produce). */
 export const NO_RESPONSE: unique symbol = Symbol('no response');
 export type HandlerResult<Resp> = Resp | typeof NO_RESPONSE;
 
 export interface RequestContext {
-  readonly broker: Broker;
+  /** The broker's subsystems, as handlers may use them. */
+  readonly broker: HandlerContext;
   readonly connection: ConnectionInfo;
   readonly header: RequestHeader;
   readonly apiVersion: number;

@@ -52,13 +52,18 @@ function reject(errorCode: number, errorMessage: string, recordErrors: RecordErr
   return { errorCode, errorMessage, recordErrors, records: Buffer.alloc(0), batches: [] };
 }
 
-export function prepareBatches(input: Buffer, produceVersion: number, settings: TopicSettings, topicPartition: string): PreparedBatches {
+/**
+ * `produceVersion` is the Produce request's version for a client's append, which decides the
+ * record formats and codecs allowed; null for the broker's own appends, which no Produce
+ * version limits.
+ */
+export function prepareBatches(input: Buffer, produceVersion: number | null, settings: TopicSettings, topicPartition: string): PreparedBatches {
   if (input.length < MAGIC_OFFSET + 1) return reject(ErrorCode.CORRUPT_MESSAGE, `record data of ${input.length} bytes is too short for a batch`);
   let records = input;
   const magic = input[MAGIC_OFFSET]!;
   if (magic < 2) {
     // Kafka: "Produce requests with version 3 are only allowed to contain record batches with magic version 2".
-    if (produceVersion >= 3) return reject(ErrorCode.INVALID_RECORD, `produce v${produceVersion} requires magic 2 batches, got magic ${magic}`);
+    if (produceVersion !== null && produceVersion >= 3) return reject(ErrorCode.INVALID_RECORD, `produce v${produceVersion} requires magic 2 batches, got magic ${magic}`);
     try {
       // Up-conversion decodes every message: a compressed wrapper may hold at most
       // max.message.bytes of messages, or a small gzip "bomb" of 26-byte messages (some 16,000
@@ -84,7 +89,7 @@ export function prepareBatches(input: Buffer, produceVersion: number, settings: 
   for (let i = 0; i < batches.length; i++) {
     const b = batches[i]!;
     // KIP-110: zstd needs Produce v7+ (Kafka's ProduceRequest.validateRecords).
-    if (b.compression === CompressionType.Zstd && produceVersion < 7) {
+    if (b.compression === CompressionType.Zstd && produceVersion !== null && produceVersion < 7) {
       return reject(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `Produce requests with version ${produceVersion} are not allowed to use ZStandard compression`);
     }
     if (b.size > settings.maxMessageBytes) {

@@ -27,14 +27,18 @@ import type { HandlerContext } from './handlers/handler-context.js';
 import { CloseConnection, type ConnectionInfo, type DispatchResult, type RequestDispatcher } from './network/connection.js';
 
 export class BrokerRequestDispatcher implements RequestDispatcher {
-  constructor(private readonly broker: HandlerContext) {}
+  constructor(
+    private readonly broker: HandlerContext,
+    /** The handler table to route to; tests pass their own. */
+    private readonly handlers: ReadonlyArray<Handler<unknown, unknown> | undefined> = handlerTable,
+  ) {}
 
   dispatch(frame: Buffer, conn: ConnectionInfo): DispatchResult | Promise<DispatchResult> {
     if (frame.length < 8) throw this.reject(conn, 'short-frame', `frame of ${frame.length} bytes is too short for a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
-    const handler = handlerTable[apiKey];
+    const handler = this.handlers[apiKey];
     if (handler === undefined) {
       const known = apiByKey[apiKey];
       const what = known === undefined ? `unknown API key ${apiKey}` : `${known.name} (key ${apiKey}), which this broker does not implement,`;

@@ -108,8 +108,8 @@ function makeChunk(batch: Buffer, n: number): { buf: Buffer; infos: BatchInfo[] 
 }
 
 function mustAppend(out: AppendOutcome): { written: Promise<void>; durable: Promise<void> } {
-  if ('errorCode' in out) throw new Error(`append failed: ${out.errorCode} ${out.errorMessage ?? ''}`);
-  if ('duplicate' in out) throw new Error('append reported a duplicate');
+  if (out.kind === 'error') throw new Error(`append failed: ${out.errorCode} ${out.errorMessage ?? ''}`);
+  if (out.kind === 'duplicate') throw new Error('append reported a duplicate');
   return out;
 }
 

@@ -439,8 +439,8 @@ export class ReplicaManager {
       logAppendTime,
       requireDurable: opts.acks === -1,
     });
-    if ('errorCode' in outcome) return failure(outcome.errorCode, outcome.errorMessage ?? null);
-    if ('duplicate' in outcome) {
+    if (outcome.kind === 'error') return failure(outcome.errorCode, outcome.errorMessage ?? null);
+    if (outcome.kind === 'duplicate') {
       return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: outcome.baseOffset, logAppendTime: -1, logStartOffset: log.logStartOffset, recordErrors: [] };
     }
     try {

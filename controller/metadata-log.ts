@@ -63,8 +63,8 @@ export class MetadataLog {
     // After a write refused for lack of space, the log takes appends again once space is back.
     if (this.log.failed) await this.log.recoverIfFailed();
     const outcome = this.log.append(batch, [info!], { leaderEpoch, requireDurable: this.fsync });
-    if ('errorCode' in outcome) throw new Error(`metadata log append failed: ${outcome.errorMessage ?? outcome.errorCode}`);
-    if ('duplicate' in outcome) throw new Error('metadata log append was taken for a duplicate');
+    if (outcome.kind === 'error') throw new Error(`metadata log append failed: ${outcome.errorMessage ?? outcome.errorCode}`);
+    if (outcome.kind === 'duplicate') throw new Error('metadata log append was taken for a duplicate');
     await outcome.written;
     await outcome.durable;
     return outcome.lastOffset;

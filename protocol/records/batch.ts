@@ -1,20 +1,10 @@
 /**
- * Record batches, magic 2 (Kafka's DefaultRecordBatch). Layout, big-endian:
- *
- *   0  baseOffset int64          27 baseTimestamp int64
- *   8  batchLength int32         35 maxTimestamp int64
- *  12  partitionLeaderEpoch int32 43 producerId int64
- *  16  magic int8 (= 2)          51 producerEpoch int16
- *  17  crc uint32 (CRC-32C of    53 baseSequence int32
- *      bytes 21..end)            57 recordCount int32
- *  21  attributes int16          61 records...
- *  23  lastOffsetDelta int32
- *
- * batchLength counts the bytes after itself (so a batch is batchLength + 12 bytes). attributes:
- * bits 0-2 compression, bit 3 timestamp type (1 = LogAppendTime), bit 4 transactional, bit 5
- * control, bit 6 delete horizon set. Each record: varint length, int8 attributes, varlong
- * timestampDelta, varint offsetDelta, varint keyLength + key, varint valueLength + value, varint
- * header count, then per header varint keyLength + key, varint valueLength + value (-1 = null).
+ * Record batches, magic 2 (Kafka's DefaultRecordBatch); the header layout and its field readers
+ * are in batch-header.ts. attributes: bits 0-2 compression, bit 3 timestamp type
+ * (1 = LogAppendTime), bit 4 transactional, bit 5 control, bit 6 delete horizon set. Each record:
+ * varint length, int8 attributes, varlong timestampDelta, varint offsetDelta, varint keyLength +
+ * key, varint valueLength + value, varint header count, then per header varint keyLength + key,
+ * varint valueLength + value (-1 = null).
  *
  * The produce and fetch paths treat batches as opaque: `scanBatches` validates headers and CRCs
  * without touching records; base offset and leader epoch sit outside the CRC and are rewritten in
@@ -22,22 +12,38 @@
  */
 import { ProtocolError } from '../codec/errors.js';
 import { compress, decompress } from './compression.js';
-import { crc32c } from './crc.js';
+import {
+  ATTRIBUTES_OFFSET,
+  BASE_OFFSET_OFFSET,
+  BASE_SEQUENCE_OFFSET,
+  BASE_TIMESTAMP_OFFSET,
+  BATCH_LENGTH_OFFSET,
+  BATCH_OVERHEAD,
+  batchAttributes,
+  batchBaseSequence,
+  batchCrc,
+  batchLastOffsetDelta,
+  batchLength,
+  batchMagic,
+  batchPartitionLeaderEpoch,
+  batchProducerEpoch,
+  batchRecordCount,
+  batchSize,
+  computeBatchCrc,
+  CRC_OFFSET,
+  CURRENT_MAGIC,
+  LAST_OFFSET_DELTA_OFFSET,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
+  PARTITION_LEADER_EPOCH_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
+  RECORD_COUNT_OFFSET,
+} from './batch-header.js';
 
-export const BATCH_OVERHEAD = 61;
-/** Bytes before batchLength's coverage starts: baseOffset + batchLength. */
-export const LOG_OVERHEAD = 12;
-export const MAGIC_OFFSET = 16;
-const CRC_OFFSET = 17;
-const ATTRIBUTES_OFFSET = 21;
-const LAST_OFFSET_DELTA_OFFSET = 23;
-const BASE_TIMESTAMP_OFFSET = 27;
-const MAX_TIMESTAMP_OFFSET = 35;
-const PRODUCER_ID_OFFSET = 43;
-const PRODUCER_EPOCH_OFFSET = 51;
-const BASE_SEQUENCE_OFFSET = 53;
-const RECORD_COUNT_OFFSET = 57;
-const PARTITION_LEADER_EPOCH_OFFSET = 12;
+// Sizes that users of buildBatch and scanBatches need alongside them.
+export { BATCH_OVERHEAD, LOG_OVERHEAD, MAGIC_OFFSET } from './batch-header.js';
 
 export const ATTR_COMPRESSION_MASK = 0x07;
 export const ATTR_LOG_APPEND_TIME = 0x08;
@@ -75,14 +81,13 @@ function safeInt64(buf: Buffer, at: number, what: string): number {
 }
 
 export function readBatchInfo(buf: Buffer, pos: number): BatchInfo {
-  const batchLength = buf.readInt32BE(pos + 8);
-  const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
+  const attributes = batchAttributes(buf, pos);
   return {
     position: pos,
-    size: batchLength + LOG_OVERHEAD,
+    size: batchSize(buf, pos),
     baseOffset: safeInt64(buf, pos, 'base offset'),
-    lastOffsetDelta: buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET),
-    recordCount: buf.readInt32BE(pos + RECORD_COUNT_OFFSET),
+    lastOffsetDelta: batchLastOffsetDelta(buf, pos),
+    recordCount: batchRecordCount(buf, pos),
     attributes,
     compression: attributes & ATTR_COMPRESSION_MASK,
     timestampType: attributes & ATTR_LOG_APPEND_TIME ? 1 : 0,
@@ -91,9 +96,9 @@ export function readBatchInfo(buf: Buffer, pos: number): BatchInfo {
     baseTimestamp: safeInt64(buf, pos + BASE_TIMESTAMP_OFFSET, 'base timestamp'),
     maxTimestamp: safeInt64(buf, pos + MAX_TIMESTAMP_OFFSET, 'max timestamp'),
     producerId: safeInt64(buf, pos + PRODUCER_ID_OFFSET, 'producer id'),
-    producerEpoch: buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET),
-    baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET),
-    partitionLeaderEpoch: buf.readInt32BE(pos + PARTITION_LEADER_EPOCH_OFFSET),
+    producerEpoch: batchProducerEpoch(buf, pos),
+    baseSequence: batchBaseSequence(buf, pos),
+    partitionLeaderEpoch: batchPartitionLeaderEpoch(buf, pos),
   };
 }
 
@@ -117,18 +122,18 @@ export function scanBatches(buf: Buffer, opts: ScanOptions = {}): BatchInfo[] {
       if (opts.allowPartialTail) break;
       throw corrupt(`${left} trailing bytes are too few for a record batch`);
     }
-    const batchLength = buf.readInt32BE(pos + 8);
-    const size = batchLength + LOG_OVERHEAD;
-    if (batchLength < BATCH_OVERHEAD - LOG_OVERHEAD) throw corrupt(`batch length ${batchLength} at byte ${pos} is below the minimum`);
+    const length = batchLength(buf, pos);
+    const size = length + LOG_OVERHEAD;
+    if (length < BATCH_OVERHEAD - LOG_OVERHEAD) throw corrupt(`batch length ${length} at byte ${pos} is below the minimum`);
     if (size > left) {
       if (opts.allowPartialTail) break;
       throw corrupt(`batch of ${size} bytes at byte ${pos} overruns the ${left} bytes left`);
     }
-    const magic = buf[pos + MAGIC_OFFSET]!;
-    if (magic !== 2) throw new ProtocolError('UNSUPPORTED_MAGIC', `record batch magic ${magic} at byte ${pos}; expected 2`);
+    const magic = batchMagic(buf, pos);
+    if (magic !== CURRENT_MAGIC) throw new ProtocolError('UNSUPPORTED_MAGIC', `record batch magic ${magic} at byte ${pos}; expected 2`);
     if (!opts.skipCrc) {
-      const stored = buf.readUInt32BE(pos + CRC_OFFSET);
-      const computed = crc32c(buf, pos + ATTRIBUTES_OFFSET, pos + size);
+      const stored = batchCrc(buf, pos);
+      const computed = computeBatchCrc(buf, pos, size);
       if (stored !== computed) throw corrupt(`record batch at byte ${pos} has CRC ${stored.toString(16)}, computed ${computed.toString(16)}`);
     }
     const info = readBatchInfo(buf, pos);
@@ -143,7 +148,7 @@ export function scanBatches(buf: Buffer, opts: ScanOptions = {}): BatchInfo[] {
 }
 
 export function setBaseOffset(buf: Buffer, position: number, offset: number): void {
-  buf.writeBigInt64BE(BigInt(offset), position);
+  buf.writeBigInt64BE(BigInt(offset), position + BASE_OFFSET_OFFSET);
 }
 
 export function setPartitionLeaderEpoch(buf: Buffer, position: number, epoch: number): void {
@@ -152,10 +157,10 @@ export function setPartitionLeaderEpoch(buf: Buffer, position: number, epoch: nu
 
 /** Marks a batch LogAppendTime with `timestamp` as its max timestamp and recomputes its CRC. */
 export function setLogAppendTime(buf: Buffer, position: number, timestamp: number): void {
-  const size = buf.readInt32BE(position + 8) + LOG_OVERHEAD;
-  buf.writeInt16BE(buf.readInt16BE(position + ATTRIBUTES_OFFSET) | ATTR_LOG_APPEND_TIME, position + ATTRIBUTES_OFFSET);
+  const size = batchSize(buf, position);
+  buf.writeInt16BE(batchAttributes(buf, position) | ATTR_LOG_APPEND_TIME, position + ATTRIBUTES_OFFSET);
   buf.writeBigInt64BE(BigInt(timestamp), position + MAX_TIMESTAMP_OFFSET);
-  buf.writeUInt32BE(crc32c(buf, position + ATTRIBUTES_OFFSET, position + size), position + CRC_OFFSET);
+  buf.writeUInt32BE(computeBatchCrc(buf, position, size), position + CRC_OFFSET);
 }
 
 // ---- records ---------------------------------------------------------------------------------
@@ -388,10 +393,10 @@ export function buildBatch(opts: BuildBatchOptions): Buffer {
   const area = compress(compression, body.buf.subarray(0, body.pos));
   const size = BATCH_OVERHEAD + area.length;
   const out = Buffer.allocUnsafe(size);
-  out.writeBigInt64BE(BigInt(opts.baseOffset), 0);
-  out.writeInt32BE(size - LOG_OVERHEAD, 8);
+  out.writeBigInt64BE(BigInt(opts.baseOffset), BASE_OFFSET_OFFSET);
+  out.writeInt32BE(size - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
   out.writeInt32BE(opts.partitionLeaderEpoch ?? -1, PARTITION_LEADER_EPOCH_OFFSET);
-  out[MAGIC_OFFSET] = 2;
+  out[MAGIC_OFFSET] = CURRENT_MAGIC;
   let attributes = compression;
   if (opts.logAppendTime) attributes |= ATTR_LOG_APPEND_TIME;
   if (opts.isTransactional) attributes |= ATTR_TRANSACTIONAL;
@@ -406,6 +411,6 @@ export function buildBatch(opts: BuildBatchOptions): Buffer {
   out.writeInt32BE(opts.baseSequence ?? -1, BASE_SEQUENCE_OFFSET);
   out.writeInt32BE(records.length, RECORD_COUNT_OFFSET);
   area.copy(out, BATCH_OVERHEAD);
-  out.writeUInt32BE(crc32c(out, ATTRIBUTES_OFFSET, size), CRC_OFFSET);
+  out.writeUInt32BE(computeBatchCrc(out, 0, size), CRC_OFFSET);
   return out;
 }

@@ -6,19 +6,21 @@
  * Batches appended by this process were checked at produce time: their segments count as checked
  * throughout.
  */
-import { crc32c } from '../../protocol/records/crc.js';
-import { BATCH_OVERHEAD, LOG_OVERHEAD, MAGIC_OFFSET } from '../../protocol/records/index.js';
+import {
+  BATCH_OVERHEAD,
+  BATCH_WALK_HEADER,
+  batchBaseOffset,
+  batchCrc,
+  batchMagic,
+  batchSize,
+  computeBatchCrc,
+  CURRENT_MAGIC,
+} from '../../protocol/records/batch-header.js';
 import type { StorageFile } from '../fs/file-system.js';
 
-/** The smallest batch: a v2 header without records. */
-export const MIN_BATCH = BATCH_OVERHEAD;
-const CRC_OFFSET = 17;
-const ATTRIBUTES_OFFSET = 21;
 /** Separate checked ranges kept per segment (one per consumer reading from its own position is plenty). */
 const MAX_RANGES = 16;
 const RESYNC_CHUNK = 64 * 1024;
-/** Header bytes up to the last offset delta (segment.ts WALK_HEADER; not imported, segment.ts imports this module). */
-const WALK_HEADER = 27;
 
 /** Byte ranges of a segment whose batches passed their checks: sorted, disjoint, at most MAX_RANGES. */
 export class ValidatedRanges {
@@ -85,10 +87,10 @@ export class ValidatedRanges {
 
 /** Why the batch at `at` of `buf` (whose header says `size` bytes, all in `buf`) is invalid, or null. */
 export function batchProblem(buf: Buffer, at: number, size: number): string | null {
-  if (size < MIN_BATCH) return `a batch size of ${size} bytes`;
-  if (buf[at + MAGIC_OFFSET] !== 2) return `magic byte ${buf[at + MAGIC_OFFSET]}`;
-  const stored = buf.readUInt32BE(at + CRC_OFFSET);
-  if (stored !== crc32c(buf, at + ATTRIBUTES_OFFSET, at + size)) return 'a CRC mismatch';
+  // The smallest batch is a header without records.
+  if (size < BATCH_OVERHEAD) return `a batch size of ${size} bytes`;
+  if (batchMagic(buf, at) !== CURRENT_MAGIC) return `magic byte ${batchMagic(buf, at)}`;
+  if (batchCrc(buf, at) !== computeBatchCrc(buf, at, size)) return 'a CRC mismatch';
   return null;
 }
 
@@ -110,26 +112,26 @@ export interface CorruptRange {
  */
 export async function nextIntactBatch(file: StorageFile, start: number, claimedSize: number, limit: number): Promise<{ position: number; baseOffset: number } | null> {
   const intactAt = async (pos: number): Promise<{ position: number; baseOffset: number } | null> => {
-    const header = Buffer.allocUnsafe(WALK_HEADER);
-    if ((await file.read(header, 0, WALK_HEADER, pos)) < WALK_HEADER || header[MAGIC_OFFSET] !== 2) return null;
-    const size = header.readInt32BE(8) + LOG_OVERHEAD;
-    if (size < MIN_BATCH || pos + size > limit) return null;
+    const header = Buffer.allocUnsafe(BATCH_WALK_HEADER);
+    if ((await file.read(header, 0, BATCH_WALK_HEADER, pos)) < BATCH_WALK_HEADER || batchMagic(header, 0) !== CURRENT_MAGIC) return null;
+    const size = batchSize(header, 0);
+    if (size < BATCH_OVERHEAD || pos + size > limit) return null;
     const batch = Buffer.allocUnsafe(size);
     await file.read(batch, 0, size, pos);
-    return batchProblem(batch, 0, size) === null ? { position: pos, baseOffset: Number(batch.readBigInt64BE(0)) } : null;
+    return batchProblem(batch, 0, size) === null ? { position: pos, baseOffset: batchBaseOffset(batch, 0) } : null;
   };
-  if (claimedSize >= MIN_BATCH && start + claimedSize + MIN_BATCH <= limit) {
+  if (claimedSize >= BATCH_OVERHEAD && start + claimedSize + BATCH_OVERHEAD <= limit) {
     const found = await intactAt(start + claimedSize);
     if (found !== null) return found;
   }
-  for (let chunkPos = start + 1; chunkPos + MIN_BATCH <= limit; chunkPos += RESYNC_CHUNK) {
-    const len = Math.min(RESYNC_CHUNK + WALK_HEADER, limit - chunkPos);
+  for (let chunkPos = start + 1; chunkPos + BATCH_OVERHEAD <= limit; chunkPos += RESYNC_CHUNK) {
+    const len = Math.min(RESYNC_CHUNK + BATCH_WALK_HEADER, limit - chunkPos);
     const chunk = Buffer.allocUnsafe(len);
     const n = await file.read(chunk, 0, len, chunkPos);
-    for (let i = 0; i < RESYNC_CHUNK && i + WALK_HEADER <= n; i++) {
-      if (chunk[i + MAGIC_OFFSET] !== 2) continue;
-      const size = chunk.readInt32BE(i + 8) + LOG_OVERHEAD;
-      if (size < MIN_BATCH || chunkPos + i + size > limit) continue;
+    for (let i = 0; i < RESYNC_CHUNK && i + BATCH_WALK_HEADER <= n; i++) {
+      if (batchMagic(chunk, i) !== CURRENT_MAGIC) continue;
+      const size = batchSize(chunk, i);
+      if (size < BATCH_OVERHEAD || chunkPos + i + size > limit) continue;
       const found = await intactAt(chunkPos + i);
       if (found !== null) return found;
     }

@@ -28,10 +28,21 @@
  * a fresh CRC. A log found corrupt is left alone until restart (Kafka marks it uncleanable).
  * Appends go to the active segment, which is never cleaned, so they never wait for the cleaner.
  */
-import { buildBatch, readRecords, scanBatches, setLogAppendTime, type BatchInfo, type Record } from '../../protocol/records/index.js';
+import {
+  batchBaseOffset,
+  batchLastOffset,
+  batchMaxTimestamp,
+  batchSize,
+  buildBatch,
+  readRecords,
+  scanBatches,
+  setLogAppendTime,
+  type BatchInfo,
+  type Record,
+} from '../../protocol/records/index.js';
 import type { FileSystem, StorageFile } from '../fs/file-system.js';
 import type { PartitionLog } from './partition-log.js';
-import { Segment } from './segment.js';
+import type { Segment } from './segment.js';
 
 /** Keys remembered per pass (Kafka sizes this by log.cleaner.dedupe.buffer.size). */
 const MAX_MAP_KEYS = 1_000_000;
@@ -79,7 +90,7 @@ async function forEachBatch(seg: Segment, fn: (buf: Buffer, info: BatchInfo) => 
     let batches = scanChunk(seg, pos, chunk, true);
     if (batches.length === 0) {
       // One batch larger than the chunk: read exactly it.
-      const size = chunk.readInt32BE(8) + 12;
+      const size = batchSize(chunk, 0);
       if (pos + size > seg.writtenSize) throw new CorruptSegmentError(seg, pos, `a batch of ${size} bytes runs past the segment end`);
       chunk = Buffer.allocUnsafe(size);
       await file.read(chunk, 0, size, pos);
@@ -202,7 +213,7 @@ export class LogCleaner {
   private async rewrite(log: PartitionLog, group: readonly Segment[], latest: ReadonlyMap<string, number>, now: number, stats: CleanStats): Promise<Segment | 'removed' | null> {
     const fs = this.deps.fs;
     const config = log.config;
-    const replacement = new Segment(group[0]!.baseOffset, log.dir, fs);
+    const replacement = log.newSegment(group[0]!.baseOffset);
     const cleanedPath = `${replacement.path}.cleaned`;
     const swapPath = `${replacement.path}.swap`;
     await fs.remove(cleanedPath);
@@ -233,9 +244,7 @@ export class LogCleaner {
           }
           const position = replacement.size;
           await out.writev([bytes], position);
-          const lastOffset = Number(bytes.readBigInt64BE(0)) + bytes.readInt32BE(23);
-          const maxTimestamp = Number(bytes.readBigInt64BE(35));
-          replacement.indexBatch(position, Number(bytes.readBigInt64BE(0)), lastOffset, maxTimestamp, bytes.length, config.indexIntervalBytes);
+          replacement.indexBatch(position, batchBaseOffset(bytes, 0), batchLastOffset(bytes, 0), batchMaxTimestamp(bytes, 0), bytes.length, config.indexIntervalBytes);
           replacement.size += bytes.length;
         });
       }
@@ -263,8 +272,7 @@ export class LogCleaner {
       await log.replaceSegments(group, replacement);
       committed = true;
       await fs.rename(swapPath, replacement.path);
-      await fs.writeFileAtomic(replacement.indexPath(), replacement.offsetIndexBytes(), config.fsyncEnabled);
-      await fs.writeFileAtomic(replacement.timeIndexPath(), replacement.timeIndexBytes(), config.fsyncEnabled);
+      await replacement.writeIndexFiles(config.fsyncEnabled);
       await fs.syncDir(log.dir);
       replacement.offsetIndex = [];
       replacement.timeIndex = [];

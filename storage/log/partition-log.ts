@@ -19,19 +19,11 @@
  * Transient: `*.tmp` (atomic writes), `*.deleted` (segments waiting for file.delete.delay.ms),
  * `*.cleaned` and `*.swap` (compaction output, see cleaner.ts), all resolved at open.
  */
-import {
-  LOG_OVERHEAD,
-  MAGIC_OFFSET,
-  readBatchInfo,
-  readRecords,
-  setBaseOffset,
-  setLogAppendTime,
-  setPartitionLeaderEpoch,
-  type BatchInfo,
-} from '../../protocol/records/index.js';
-import { isOutOfSpace, type FileSystem, type StorageFile } from '../fs/file-system.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { readRecords, setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch, type BatchInfo } from '../../protocol/records/index.js';
+import { isOutOfSpace, type FileSystem } from '../fs/file-system.js';
 import { RepeatLimiter } from '../repeat-limiter.js';
-import { batchProblem, MIN_BATCH, nextIntactBatch, type CorruptRange } from './batch-validation.js';
+import { offsetAfterBatches } from './batch-walk.js';
 import {
   CheckpointWriter,
   EPOCH_CHECKPOINT,
@@ -45,10 +37,10 @@ import {
 import type { Flusher } from './flusher.js';
 import type { LogConfig } from './log-config.js';
 import { ProducerStateManager } from './producer-state.js';
-import { lookupOffsetIndex, lookupTimeIndex, OFFSET_INDEX_ENTRY, Segment, segmentFileName, TIME_INDEX_ENTRY, WALK_HEADER } from './segment.js';
+import { corruptResult, lookupTimeIndex, OFFSET_INDEX_ENTRY, Segment, segmentFileName, type ReadEndListener, type ReadOptions, type ReadResult, type SegmentDeps, type SegmentIndexFiles } from './segment.js';
 
-const KAFKA_STORAGE_ERROR = 56;
-const CORRUPT_MESSAGE = 2;
+export type { ReadOptions, ReadResult } from './segment.js';
+
 const CLEAN_SHUTDOWN_FILE = '.clean-shutdown';
 const SNAPSHOT_SUFFIX = '.snapshot';
 /** Producer snapshots kept (the newest ones). */
@@ -57,10 +49,6 @@ const SNAPSHOTS_KEPT = 2;
 const MAX_IOV = 512;
 /** Most bytes one grouped write carries. */
 const MAX_WRITE_GROUP_BYTES = 8 * 1024 * 1024;
-/** Chunk read while walking batch headers to find an offset's position. */
-const WALK_CHUNK = 16 * 1024;
-/** Chunk read while re-validating a segment at open. */
-const RECOVERY_CHUNK = 1024 * 1024;
 /** Appends queued but not yet written; beyond this, appends are refused rather than buffered without bound. */
 const MAX_QUEUED_BYTES = 256 * 1024 * 1024;
 /** Read positions remembered for consumers reading on (one per consumer and partition is enough). */
@@ -70,8 +58,6 @@ const INDEX_CACHE_SEGMENTS = 8;
 /** Bounds of the probe write that checks whether space is back after a failed write. */
 const MIN_PROBE_BYTES = 4096;
 const MAX_PROBE_BYTES = 1024 * 1024;
-const LAST_OFFSET_DELTA_OFFSET = 23;
-const MAX_TIMESTAMP_OFFSET = 35;
 
 export interface AppendOptions {
   leaderEpoch: number;
@@ -81,32 +67,14 @@ export interface AppendOptions {
   requireDurable: boolean;
 }
 
+/**
+ * What an append did: refused (`error`), recognised as a retry of an idempotent producer's batch
+ * already in the log (`duplicate`, answered with the offsets it got then), or queued (`appended`).
+ */
 export type AppendOutcome =
-  | { errorCode: number; errorMessage?: string }
-  | { duplicate: true; baseOffset: number; lastOffset: number }
-  | { baseOffset: number; lastOffset: number; logStartOffset: number; written: Promise<void>; durable: Promise<void> };
-
-export interface ReadOptions {
-  /** Return the first batch whole even when it is larger than maxBytes (KIP-74). */
-  minOneBatch: boolean;
-  /** Batches at or beyond this offset are not returned (high watermark or last stable offset). */
-  upperBound: number;
-  /**
-   * Makes the buffers data is read into (at least the size asked; the result's records are views
-   * of them). The caller owns them afterwards, including any not used in the result.
-   */
-  allocate?: (size: number) => Buffer;
-}
-
-export interface ReadResult {
-  records: Buffer[];
-  /**
-   * CORRUPT_MESSAGE when the batch holding the offset asked is corrupt on disk (it is never
-   * served); reads from `corruptEnd`, the first offset after the corrupt range, go on.
-   */
-  errorCode?: number;
-  corruptEnd?: number;
-}
+  | { kind: 'error'; errorCode: number; errorMessage?: string }
+  | { kind: 'duplicate'; duplicate: true; baseOffset: number; lastOffset: number }
+  | { kind: 'appended'; baseOffset: number; lastOffset: number; logStartOffset: number; written: Promise<void>; durable: Promise<void> };
 
 export interface TimestampOffset {
   offset: number;
@@ -189,6 +157,14 @@ export class PartitionLog {
   private openedAtEnd = -1;
   /** Where reads ended, offset → position: the next read of a consumer starts there (bounded LRU). */
   private readonly readHints = new Map<number, { segment: Segment; position: number }>();
+  /** Remembers where a read ended (made once: reads pass it to the segment). */
+  private readonly rememberReadEnd: ReadEndListener = (offset, segment, position) => {
+    this.readHints.delete(offset);
+    this.readHints.set(offset, { segment, position });
+    if (this.readHints.size > READ_HINTS) this.readHints.delete(this.readHints.keys().next().value!);
+  };
+  /** What this log's segments share (file system, where they report). */
+  private readonly segmentDeps: SegmentDeps;
   /** Segments removed from the log whose files are not deleted yet. */
   private readonly pendingDeletes = new Set<{ timer: NodeJS.Timeout; run: () => Promise<void> }>();
 
@@ -209,6 +185,11 @@ export class PartitionLog {
     private readonly deps: PartitionLogDeps,
   ) {
     this.checkpoints = new CheckpointWriter(deps.fs, () => this.config.fsyncEnabled);
+    this.segmentDeps = {
+      fs: deps.fs,
+      log: (msg) => deps.log(`${name}: ${msg}`),
+      followingBaseOffset: (seg) => this.segments[this.segments.indexOf(seg) + 1]?.baseOffset,
+    };
   }
 
   /** Opens (or creates) the log in `dir`, recovering it after an unclean shutdown. */
@@ -248,6 +229,11 @@ export class PartitionLog {
     this.config = config;
   }
 
+  /** A segment in this log's directory that is not in its list yet (the compactor's output). */
+  newSegment(baseOffset: number): Segment {
+    return new Segment(baseOffset, this.dir, this.segmentDeps);
+  }
+
   // ---- append ---------------------------------------------------------------------------------
 
   /**
@@ -255,19 +241,19 @@ export class PartitionLog {
    * Retries of an idempotent producer's last batches are recognised and answered as duplicates.
    */
   append(records: Buffer, batches: readonly BatchInfo[], opts: AppendOptions): AppendOutcome {
-    if (this.closed) return { errorCode: KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} is closed` };
+    if (this.closed) return { kind: 'error', errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} is closed` };
     if (this.failure !== null) {
       const why = this.failureRecoverable ? 'has no space left' : 'is read-only after a failed write';
-      return { errorCode: KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} ${why}: ${errorText(this.failure)}` };
+      return { kind: 'error', errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} ${why}: ${errorText(this.failure)}` };
     }
     if (this.queuedBytes + records.length > MAX_QUEUED_BYTES) {
-      return { errorCode: KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} has too many writes queued` };
+      return { kind: 'error', errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `log ${this.name} has too many writes queued` };
     }
     for (const b of batches) {
       if (b.producerId < 0) continue;
       const check = this.producers.check(b);
-      if (check.kind === 'duplicate') return { duplicate: true, baseOffset: check.firstOffset, lastOffset: check.lastOffset };
-      if (check.kind === 'error') return { errorCode: check.errorCode, errorMessage: check.message };
+      if (check.kind === 'duplicate') return { kind: 'duplicate', duplicate: true, baseOffset: check.firstOffset, lastOffset: check.lastOffset };
+      if (check.kind === 'error') return { kind: 'error', errorCode: check.errorCode, errorMessage: check.message };
     }
 
     this.maybeRoll(records.length);
@@ -307,7 +293,7 @@ export class PartitionLog {
       durable: new Deferred(),
     };
     this.enqueue(task);
-    return { baseOffset, lastOffset: next - 1, logStartOffset: this.logStartOffset, written: task.written.promise, durable: task.durable.promise };
+    return { kind: 'appended', baseOffset, lastOffset: next - 1, logStartOffset: this.logStartOffset, written: task.written.promise, durable: task.durable.promise };
   }
 
   private maybeRoll(incoming: number): void {
@@ -323,7 +309,7 @@ export class PartitionLog {
   private roll(): void {
     this.changedSinceOpen = true;
     const old = this.activeSegment;
-    const next = new Segment(this.logEndOffset, this.dir, this.deps.fs);
+    const next = this.newSegment(this.logEndOffset);
     // Everything in it will have been checked at produce time.
     next.validated.addAll();
     this.segments.push(next);
@@ -516,7 +502,7 @@ export class PartitionLog {
     // Re-validate the active segment as recovery at open does: this rebuilds its in-memory
     // indexes, next offset and max timestamp without the batches that were never written.
     active.size = good;
-    const intact = await this.recoverSegment(active, false);
+    const intact = await active.recover(this.config.indexIntervalBytes, this.config.fsyncEnabled);
     this.logEndOffset = active.nextOffset;
     if (!intact || this.logEndOffset < end) {
       this.deps.log(`${this.name}: after the failed write the log ends at ${this.logEndOffset}, below the high watermark ${end}: written records were lost`);
@@ -580,7 +566,7 @@ export class PartitionLog {
    */
   private async persistIndexes(seg: Segment): Promise<boolean> {
     try {
-      await this.writeIndexFiles(seg);
+      await seg.writeIndexFiles(this.config.fsyncEnabled);
     } catch (e) {
       this.degraded('index', `writing the index files of segment ${seg.baseOffset} failed, keeping them in memory: ${errorText(e)}`);
       await this.deps.fs.remove(seg.indexPath()).catch(() => undefined);
@@ -590,12 +576,6 @@ export class PartitionLog {
     seg.offsetIndex = [];
     seg.timeIndex = [];
     return true;
-  }
-
-  private async writeIndexFiles(seg: Segment): Promise<void> {
-    const sync = this.config.fsyncEnabled;
-    await this.deps.fs.writeFileAtomic(seg.indexPath(), seg.offsetIndexBytes(), sync);
-    await this.deps.fs.writeFileAtomic(seg.timeIndexPath(), seg.timeIndexBytes(), sync);
   }
 
   /** Resolves once every queued write has completed. */
@@ -635,53 +615,9 @@ export class PartitionLog {
     return cached;
   }
 
-  private cacheIndexes(seg: Segment, entry: { offsets: Buffer; times: Buffer }): void {
+  private cacheIndexes(seg: Segment, entry: SegmentIndexFiles): void {
     this.indexCache.set(seg, entry);
     if (this.indexCache.size > INDEX_CACHE_SEGMENTS) this.indexCache.delete(this.indexCache.keys().next().value!);
-  }
-
-  /**
-   * Position of the first batch in `seg` whose last offset is >= `offset`, with that batch's
-   * size; null when the segment holds no such batch below its written size; the corrupt range
-   * when that batch lies in one. Walking past a corrupt range continues after it.
-   */
-  private async locate(seg: Segment, offset: number): Promise<{ position: number; size: number; baseOffset: number } | { corrupt: CorruptRange } | null> {
-    const { offsets } = await this.indexesOf(seg);
-    let pos = lookupOffsetIndex(offsets, seg.baseOffset, offset);
-    const file = await seg.open();
-    const limit = seg.writtenSize;
-    let chunk = Buffer.alloc(0);
-    let chunkPos = pos;
-    while (pos + WALK_HEADER <= limit) {
-      const corrupt = seg.corrupt.length === 0 ? undefined : seg.corrupt.find((c) => c.start === pos);
-      if (corrupt !== undefined) {
-        if (offset < corrupt.nextOffset) return { corrupt };
-        pos = corrupt.end;
-        chunk = Buffer.alloc(0);
-        continue;
-      }
-      if (pos + WALK_HEADER > chunkPos + chunk.length) {
-        const len = Math.min(WALK_CHUNK, limit - pos);
-        chunk = Buffer.allocUnsafe(len);
-        const n = await file.read(chunk, 0, len, pos);
-        chunk = chunk.subarray(0, n);
-        chunkPos = pos;
-        if (n < WALK_HEADER) return null;
-      }
-      const at = pos - chunkPos;
-      const base = Number(chunk.readBigInt64BE(at));
-      const size = chunk.readInt32BE(at + 8) + LOG_OVERHEAD;
-      if (size < MIN_BATCH || pos + size > limit) {
-        // A batch never runs past the written size: this header is damaged.
-        if (seg.validated.checkedFrom(pos) > pos) return null;
-        await this.quarantine(seg, pos, size, `a batch size of ${size} bytes`);
-        continue;
-      }
-      const lastOffset = base + chunk.readInt32BE(at + 23);
-      if (lastOffset >= offset) return { position: pos, size, baseOffset: base };
-      pos += size;
-    }
-    return null;
   }
 
   /**
@@ -693,124 +629,24 @@ export class PartitionLog {
     // A consumer usually reads on from where its last read ended: no index lookup, no header walk.
     const hint = this.readHints.get(offset);
     if (hint !== undefined && this.segments.includes(hint.segment) && hint.position < hint.segment.writtenSize) {
-      const out = await this.readFrom(hint.segment, hint.position, offset, maxBytes, opts, true);
+      const out = await hint.segment.read(hint.position, offset, maxBytes, opts, true, this.rememberReadEnd);
       if (out !== null) return out;
     }
     const segments = this.segments;
     for (let i = this.segmentIndexFor(offset); i < segments.length; i++) {
       const seg = segments[i]!;
-      const found = await this.locate(seg, offset);
+      const found = await seg.translateOffset(offset, (await this.indexesOf(seg)).offsets);
       if (found === null) continue;
       if ('corrupt' in found) return corruptResult(found.corrupt);
       if (found.baseOffset >= opts.upperBound) return { records: [] };
-      return (await this.readFrom(seg, found.position, offset, maxBytes, opts, false)) ?? { records: [] };
+      return (await seg.read(found.position, offset, maxBytes, opts, false, this.rememberReadEnd)) ?? { records: [] };
     }
     return { records: [] };
   }
 
-  /**
-   * Reads whole batches from `position` of `seg`, where the first batch with offsets at or after
-   * `offset` starts (compaction leaves gaps, so it may start later). For a remembered position
-   * (`hinted`) the batch must hold `offset` itself; null when it does not.
-   */
-  private async readFrom(seg: Segment, position: number, offset: number, maxBytes: number, opts: ReadOptions, hinted: boolean): Promise<ReadResult | null> {
-    if (seg.corrupt.length > 0) {
-      const corrupt = seg.corrupt.find((c) => c.start === position);
-      if (corrupt !== undefined) return corruptResult(corrupt);
-    }
-    const file = await seg.open();
-    const available = seg.writtenSize - position;
-    let want = Math.min(available, Math.max(maxBytes, WALK_HEADER));
-    const allocate = opts.allocate ?? Buffer.allocUnsafe;
-    let buf = allocate(want);
-    let n = await file.read(buf, 0, want, position);
-    if (n < WALK_HEADER) return null;
-    const firstBase = Number(buf.readBigInt64BE(0));
-    const firstSize = buf.readInt32BE(8) + LOG_OVERHEAD;
-    const firstLast = firstBase + buf.readInt32BE(23);
-    // Batches before this position were CRC-checked already (batch-validation.ts).
-    const checkedTo = seg.validated.checkedFrom(position);
-    if (checkedTo === position && (firstSize < MIN_BATCH || firstSize > available)) {
-      return corruptResult(await this.quarantine(seg, position, firstSize, `a batch size of ${firstSize} bytes`));
-    }
-    if (firstLast < offset || firstSize < WALK_HEADER || (hinted && firstBase > offset)) return null;
-    if (firstBase >= opts.upperBound) return { records: [] };
-    if (firstSize > n) {
-      // The first batch alone is larger than maxBytes (KIP-74): return it whole when allowed.
-      if (!opts.minOneBatch || firstSize > available) return { records: [] };
-      want = firstSize;
-      buf = allocate(want);
-      n = await file.read(buf, 0, want, position);
-    }
-    // Trim to whole batches below the upper bound, checking those read from disk for the first time.
-    let end = 0;
-    let next = offset;
-    let problem: string | null = null;
-    while (end + WALK_HEADER <= n) {
-      const base = Number(buf.readBigInt64BE(end));
-      const size = buf.readInt32BE(end + 8) + LOG_OVERHEAD;
-      const unchecked = position + end >= checkedTo;
-      if (size < MIN_BATCH) {
-        if (unchecked) problem = `a batch size of ${size} bytes`;
-        break;
-      }
-      if (base >= opts.upperBound || end + size > n) break;
-      if (unchecked && (problem = batchProblem(buf, end, size)) !== null) break;
-      next = base + buf.readInt32BE(end + 23) + 1;
-      end += size;
-    }
-    if (problem !== null) {
-      const corrupt = await this.quarantine(seg, position + end, buf.readInt32BE(end + 8) + LOG_OVERHEAD, problem);
-      if (end === 0) return corruptResult(corrupt);
-    }
-    if (end === 0) return { records: [] };
-    if (position + end > checkedTo) seg.validated.add(position, position + end);
-    this.rememberReadEnd(next, seg, position + end);
-    return { records: [buf.subarray(0, end)] };
-  }
-
-  private rememberReadEnd(offset: number, segment: Segment, position: number): void {
-    this.readHints.delete(offset);
-    this.readHints.set(offset, { segment, position });
-    if (this.readHints.size > READ_HINTS) this.readHints.delete(this.readHints.keys().next().value!);
-  }
-
-  /**
-   * Kafka has no such check: it serves whatever a segment holds after a clean shutdown. Here a
-   * corrupt batch found by a read is set aside (logged once) and its offsets answered with
-   * CORRUPT_MESSAGE, while the batches after it stay readable: `end` is the next intact batch.
-   */
-  private async quarantine(seg: Segment, start: number, claimedSize: number, reason: string, nextSegmentBase?: number): Promise<CorruptRange> {
-    const known = seg.corrupt.find((c) => c.start === start);
-    if (known !== undefined) return known;
-    const limit = seg.writtenSize;
-    const intact = await nextIntactBatch(await seg.open(), start, claimedSize, limit);
-    const following = nextSegmentBase ?? this.segments[this.segments.indexOf(seg) + 1]?.baseOffset;
-    const range: CorruptRange = { start, end: intact?.position ?? limit, nextOffset: intact?.baseOffset ?? following ?? seg.nextOffset };
-    const again = seg.corrupt.find((c) => c.start === start);
-    if (again !== undefined) return again;
-    seg.corrupt.push(range);
-    this.deps.log(
-      `${this.name}: segment ${seg.baseOffset} has ${reason} at byte ${start}: bytes ${start}..${range.end - 1} are not served, reads of the offsets they hold (below ${range.nextOffset}) get CORRUPT_MESSAGE`,
-    );
-    return range;
-  }
-
-  /** Reads the whole batch holding `offset`, with its header facts; null when there is none or it is corrupt. */
+  /** Reads the whole batch holding `offset` in `seg`; null when there is none or it is corrupt. */
   private async readBatchAt(seg: Segment, offset: number): Promise<{ buf: Buffer; info: BatchInfo } | null> {
-    const found = await this.locate(seg, offset);
-    if (found === null || 'corrupt' in found) return null;
-    const buf = Buffer.allocUnsafe(found.size);
-    await (await seg.open()).read(buf, 0, found.size, found.position);
-    if (seg.validated.checkedFrom(found.position) === found.position) {
-      const problem = batchProblem(buf, 0, found.size);
-      if (problem !== null) {
-        await this.quarantine(seg, found.position, found.size, problem);
-        return null;
-      }
-      seg.validated.add(found.position, found.position + found.size);
-    }
-    return { buf, info: readBatchInfo(buf, 0) };
+    return seg.readBatchAt(offset, (await this.indexesOf(seg)).offsets);
   }
 
   /** First record whose timestamp is >= `timestamp` (ListOffsets by time), or null. */
@@ -1017,7 +853,7 @@ export class PartitionLog {
       .map((f) => Number(f.slice(0, 20)))
       .sort((a, b) => a - b);
     if (bases.length === 0) bases.push(checkpoint?.logStartOffset ?? 0);
-    this.segments = bases.map((base) => new Segment(base, this.dir, fs));
+    this.segments = bases.map((base) => this.newSegment(base));
 
     // Without a clean shutdown, everything from the segment holding the recovery point on is
     // re-validated. The last segment always is, even after a clean shutdown (Kafka trusts it): its
@@ -1031,9 +867,13 @@ export class PartitionLog {
       const size = await (await seg.open()).size();
       seg.size = seg.writtenSize = size;
       const next = this.segments[i + 1];
-      if (i < firstToRecover && (await this.loadIndexFiles(seg, next?.baseOffset ?? -1))) {
-        if (isActive) this.moveIndexesToMemory(seg);
-        continue;
+      if (i < firstToRecover) {
+        const indexes = await seg.loadIndexFiles(next?.baseOffset ?? -1);
+        if (indexes !== null) {
+          if (isActive) seg.holdIndexesInMemory(indexes);
+          else this.cacheIndexes(seg, indexes);
+          continue;
+        }
       }
       // Segments below the recovery point were durable: bad bytes there are corruption, not a torn write.
       const ok = await this.recoverSegment(seg, !isActive, i < firstToRecover ? (next?.baseOffset ?? Infinity) : null);
@@ -1049,7 +889,7 @@ export class PartitionLog {
           }
         }
         this.segments = this.segments.slice(0, i + 1);
-        if (!isActive) this.moveIndexesToMemory(seg);
+        if (!isActive) seg.holdIndexesInMemory(undefined);
         break;
       }
     }
@@ -1080,15 +920,6 @@ export class PartitionLog {
     if (clean || leftovers || !unchanged) await fs.syncDir(this.dir);
   }
 
-  /** The active segment keeps its index entries in memory (appends add to them). */
-  private moveIndexesToMemory(seg: Segment): void {
-    const cached = this.indexCache.get(seg);
-    this.indexCache.delete(seg);
-    seg.offsetIndex = cached ? bufferToPairs(cached.offsets) : [];
-    seg.timeIndex = cached ? timeIndexToPairs(cached.times) : [];
-    seg.bytesSinceIndexEntry = 0;
-  }
-
   /**
    * A crash during a compaction swap: a `.swap` file is a complete, synced replacement for the
    * segments it overlaps (see cleaner.ts). Finish the swap as Kafka's LogLoader does: remove the
@@ -1108,7 +939,7 @@ export class PartitionLog {
       } finally {
         await swap.close();
       }
-      const seg = new Segment(base, this.dir, fs);
+      const seg = this.newSegment(base);
       if (after === null) {
         // Not a complete swap file: the old segments are still the truth.
         await fs.remove(swapPath);
@@ -1143,117 +974,13 @@ export class PartitionLog {
   }
 
   /**
-   * Reads a sealed segment's index files; false when they are missing or fail sanity checks, so
-   * the segment is scanned instead. `nextBase` is the following segment's base offset (-1 for the
-   * active one).
-   */
-  private async loadIndexFiles(seg: Segment, nextBase: number): Promise<boolean> {
-    const offsets = await this.deps.fs.readFile(seg.indexPath());
-    const times = await this.deps.fs.readFile(seg.timeIndexPath());
-    if (offsets === null || times === null || offsets.length % OFFSET_INDEX_ENTRY !== 0 || times.length % TIME_INDEX_ENTRY !== 0) return false;
-    if (seg.size > 0 && offsets.length === 0) return false;
-    let lastRel = -1;
-    let lastPos = -1;
-    for (let i = 0; i < offsets.length; i += OFFSET_INDEX_ENTRY) {
-      const rel = offsets.readInt32BE(i);
-      const pos = offsets.readInt32BE(i + 4);
-      if (rel <= lastRel || pos <= lastPos || pos >= seg.size) return false;
-      lastRel = rel;
-      lastPos = pos;
-    }
-    const end = await offsetAfterBatches(await seg.open(), lastPos < 0 ? 0 : lastPos, seg.size);
-    if (end === null || (nextBase >= 0 && end !== undefined && end > nextBase)) return false;
-    seg.nextOffset = end ?? seg.baseOffset;
-    if (times.length > 0) {
-      const at = times.length - TIME_INDEX_ENTRY;
-      seg.maxTimestamp = Number(times.readBigInt64BE(at));
-      seg.maxTimestampBatchOffset = seg.baseOffset + times.readInt32BE(at + 8);
-    }
-    this.cacheIndexes(seg, { offsets, times });
-    return true;
-  }
-
-  /**
-   * Scans a segment batch by batch — size, magic, CRC, offsets increasing — and rebuilds its
-   * indexes. With `quarantineUntil` null (a segment past the recovery point: a torn write is
-   * expected there) everything from the first invalid or partial batch on is truncated away,
-   * logged with the offsets dropped, and false returned. Otherwise the segment was made durable
-   * (below the recovery point, or a sealed segment after a clean shutdown), so bad bytes are
-   * corruption rather than a torn write: each bad range is set aside as a read finding it would
-   * (see quarantine), and the scan goes on after it; `quarantineUntil` is the offset that follows
-   * the segment.
+   * Recovers a segment (see Segment.recover) and, when it is sealed and intact, writes its index
+   * files. Opening must not depend on free space: without index files the entries stay in memory.
    */
   private async recoverSegment(seg: Segment, sealed: boolean, quarantineUntil: number | null = null): Promise<boolean> {
-    const file = await seg.open();
-    seg.offsetIndex = [];
-    seg.timeIndex = [];
-    seg.bytesSinceIndexEntry = 0;
-    seg.nextOffset = seg.baseOffset;
-    seg.maxTimestamp = -1;
-    let pos = 0;
-    let checkedFrom = 0;
-    // Read in chunks: a start-up re-validates a whole active segment, possibly of many small batches.
-    let chunk = Buffer.alloc(0);
-    let chunkPos = 0;
-    let reason: string | null = null;
-    let claimedSize = 0;
-    while (pos < seg.size) {
-      reason = null;
-      if (pos + WALK_HEADER > chunkPos + chunk.length) {
-        chunkPos = pos;
-        chunk = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK, seg.size - pos));
-        chunk = chunk.subarray(0, await file.read(chunk, 0, chunk.length, pos));
-      }
-      let baseOffset: number | null = null;
-      let maxTimestamp: number | null = null;
-      let lastOffsetDelta = 0;
-      if (pos + WALK_HEADER > chunkPos + chunk.length) reason = 'a partial batch header';
-      else {
-        claimedSize = chunk.readInt32BE(pos - chunkPos + 8) + LOG_OVERHEAD;
-        const size = claimedSize;
-        if (chunk[pos - chunkPos + MAGIC_OFFSET] !== 2 || size < MIN_BATCH || pos + size > seg.size) reason = `an invalid or partial batch at byte ${pos}`;
-        else {
-          if (pos + size > chunkPos + chunk.length) {
-            chunkPos = pos;
-            chunk = Buffer.allocUnsafe(Math.max(size, Math.min(RECOVERY_CHUNK, seg.size - pos)));
-            chunk = chunk.subarray(0, await file.read(chunk, 0, chunk.length, pos));
-          }
-          const at = pos - chunkPos;
-          // The header's size and magic passed above, so batchProblem can only find the CRC wrong.
-          const problem = at + size > chunk.length ? 'a CRC mismatch' : batchProblem(chunk, at, size);
-          if (problem !== null) reason = `${problem} at byte ${pos}`;
-          else {
-            // Only the fields the index needs, without BigInts: a whole segment may hold millions of batches.
-            baseOffset = int64At(chunk, at);
-            lastOffsetDelta = chunk.readInt32BE(at + LAST_OFFSET_DELTA_OFFSET);
-            maxTimestamp = int64At(chunk, at + MAX_TIMESTAMP_OFFSET);
-            if (baseOffset === null || maxTimestamp === null) reason = `an unreadable batch header at byte ${pos}`;
-            else if (baseOffset < seg.nextOffset || lastOffsetDelta < 0) reason = `offset ${baseOffset} out of order at byte ${pos}`;
-          }
-        }
-      }
-      if (reason === null && baseOffset !== null && maxTimestamp !== null) {
-        seg.indexBatch(pos, baseOffset, baseOffset + lastOffsetDelta, maxTimestamp, claimedSize, this.config.indexIntervalBytes);
-        pos += claimedSize;
-        continue;
-      }
-      if (quarantineUntil === null) break;
-      seg.validated.add(checkedFrom, pos);
-      const range = await this.quarantine(seg, pos, claimedSize, reason ?? 'a bad batch', quarantineUntil);
-      pos = checkedFrom = range.end;
-      chunk = Buffer.alloc(0);
-      reason = null;
-    }
-    if (reason !== null) {
-      this.deps.log(`${this.name}: segment ${seg.baseOffset} has ${reason}; truncating the log at offset ${seg.nextOffset} (dropping ${seg.size - pos} bytes of this segment)`);
-      await file.truncate(pos);
-      if (this.config.fsyncEnabled) await file.datasync();
-      seg.size = seg.writtenSize = pos;
-    }
-    seg.validated.add(checkedFrom, pos);
-    // Opening must not depend on free space: without index files the entries stay in memory.
-    if (sealed && reason === null) await this.persistIndexes(seg);
-    return reason === null;
+    const intact = await seg.recover(this.config.indexIntervalBytes, this.config.fsyncEnabled, quarantineUntil);
+    if (sealed && intact) await this.persistIndexes(seg);
+    return intact;
   }
 
   /**
@@ -1363,7 +1090,7 @@ export class PartitionLog {
     for (const seg of this.segments) {
       if (seg !== active && seg.offsetIndex.length > 0 && !(await this.persistIndexes(seg))) throw new Error(`the index files of segment ${seg.baseOffset} could not be written`);
     }
-    await this.writeIndexFiles(active);
+    await active.writeIndexFiles(this.config.fsyncEnabled);
     await fs.writeFileAtomic(`${this.dir}/${snapshotFileName(this.logEndOffset)}`, this.producers.toSnapshot(this.logEndOffset), this.config.fsyncEnabled);
     await this.pruneSnapshots();
     this.recoveryPoint = this.logEndOffset;
@@ -1414,47 +1141,6 @@ export class PartitionLog {
     this.pendingDeletes.clear();
     for (const s of this.segments) await s.close().catch(() => undefined);
   }
-}
-
-/**
- * Walks batch headers from `position` to `size`: the offset after the last batch, undefined when
- * there is no batch, null when a header is bad or a batch runs past `size`.
- */
-async function offsetAfterBatches(file: StorageFile, position: number, size: number): Promise<number | null | undefined> {
-  const header = Buffer.allocUnsafe(WALK_HEADER);
-  let pos = position;
-  let next: number | undefined;
-  while (pos < size) {
-    if ((await file.read(header, 0, WALK_HEADER, pos)) < WALK_HEADER) return null;
-    const len = header.readInt32BE(8) + LOG_OVERHEAD;
-    if (len < MIN_BATCH || pos + len > size) return null;
-    next = Number(header.readBigInt64BE(0)) + header.readInt32BE(23) + 1;
-    pos += len;
-  }
-  return next;
-}
-
-/** The int64 at `at` as a Number, or null beyond 2^53. */
-function int64At(buf: Buffer, at: number): number | null {
-  const hi = buf.readInt32BE(at);
-  if (hi > 0x1fffff || hi < -0x200000) return null;
-  return hi * 4294967296 + buf.readUInt32BE(at + 4);
-}
-
-function corruptResult(range: CorruptRange): ReadResult {
-  return { records: [], errorCode: CORRUPT_MESSAGE, corruptEnd: range.nextOffset };
-}
-
-function bufferToPairs(buf: Buffer): number[] {
-  const out: number[] = [];
-  for (let i = 0; i + OFFSET_INDEX_ENTRY <= buf.length; i += OFFSET_INDEX_ENTRY) out.push(buf.readInt32BE(i), buf.readInt32BE(i + 4));
-  return out;
-}
-
-function timeIndexToPairs(buf: Buffer): number[] {
-  const out: number[] = [];
-  for (let i = 0; i + TIME_INDEX_ENTRY <= buf.length; i += TIME_INDEX_ENTRY) out.push(Number(buf.readBigInt64BE(i)), buf.readInt32BE(i + 8));
-  return out;
 }
 
 function errorText(e: unknown): string {
